@@ -1,0 +1,1 @@
+//! bc-connector-acctvantage (work in progress).

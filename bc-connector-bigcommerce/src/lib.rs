@@ -1,0 +1,1 @@
+//! bc-connector-bigcommerce (work in progress).

@@ -1,0 +1,1 @@
+//! bc-connector-qbo (work in progress).

@@ -1,0 +1,205 @@
+//! The `Ledger` trait: what the engine needs from QuickBooks Online, Business Central,
+//! Acumatica, the embedded ERP or your own accounting system.
+
+use async_trait::async_trait;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use crate::client::{Client, ClientKey, ClientRef};
+use crate::document::{
+    CreditMemo, DocumentKind, JournalEntry, LedgerDocument, ReceiptPosting, SalesDocument,
+};
+use crate::error::Result;
+use crate::fulfilment::{DocumentStatus, InventoryLevel, LedgerOrder, LedgerShipment};
+use crate::ids::{ImportId, LedgerRef};
+use crate::item::{ItemKey, ItemRef, NewItem};
+use crate::money::Currency;
+use crate::page::{Cursor, Page};
+
+/// How a ledger models sales tax.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum TaxModel {
+    /// A tax code on each line (VAT/GST ledgers, Business Central, non-US QuickBooks).
+    #[default]
+    PerLine,
+    /// Taxable/non-taxable lines and one tax code or area on the document (US QuickBooks,
+    /// AcctVantage tax areas).
+    Document,
+}
+
+/// What a ledger connector can do.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LedgerCapabilities {
+    /// Platform name (`"qbo"`, `"acctvantage"`).
+    pub platform: String,
+    /// Document kinds it can post.
+    pub document_kinds: Vec<DocumentKind>,
+    /// Largest batch of writes in one request (1 = no batch endpoint).
+    pub batch_size: usize,
+    /// Whether writes carry an idempotency key the platform honours (QBO `requestid`).
+    pub idempotency_keys: bool,
+    /// Longest document number the ledger accepts (QBO `DocNumber`: 21).
+    pub max_doc_number_len: Option<usize>,
+    /// Longest client display name.
+    pub max_client_name_len: Option<usize>,
+    /// The home currency.
+    pub home_currency: Currency,
+    /// Currencies enabled for documents (empty = home currency only).
+    pub currencies: Vec<Currency>,
+    /// How tax is modelled.
+    pub tax_model: TaxModel,
+    /// Decimal places of amounts, per currency; `None` = the currency's minor unit.
+    pub precision_override: Option<u32>,
+    /// Whether [`Ledger::create_item`] works.
+    pub create_items: bool,
+    /// Whether [`Ledger::post_credit_memo`] works.
+    pub credit_memos: bool,
+    /// Whether [`Ledger::post_journal`] works.
+    pub journals: bool,
+    /// Whether [`Ledger::shipments`] works.
+    pub shipments: bool,
+    /// Whether [`Ledger::availability`] works.
+    pub availability: bool,
+    /// Whether [`Ledger::document_statuses`] works.
+    pub document_statuses: bool,
+    /// Whether [`Ledger::set_document_status`] works.
+    pub set_document_status: bool,
+    /// Whether [`Ledger::new_orders`] works (ERP-originated orders).
+    pub new_orders: bool,
+}
+
+impl LedgerCapabilities {
+    /// Decimal places of amounts in `currency`.
+    pub fn precision(&self, currency: Currency) -> u32 {
+        self.precision_override
+            .unwrap_or_else(|| currency.minor_units())
+    }
+
+    /// Whether documents may be posted in `currency`.
+    pub fn accepts_currency(&self, currency: Currency) -> bool {
+        currency == self.home_currency || self.currencies.contains(&currency)
+    }
+}
+
+/// A ledger. The required methods are the platform's single operations; the provided batch
+/// methods loop over them and a connector overrides them when its platform has a batch
+/// endpoint (QBO `/batch`: 30, Business Central `$batch`: 100). A method the platform cannot
+/// do returns [`crate::ErrorKind::Unsupported`] and [`Ledger::capabilities`] says so.
+///
+/// Writes must store the import id on what they create so that [`Ledger::find_document`]
+/// finds it after a lost response (the exactly-once protocol, ARCHITECTURE §4).
+#[async_trait]
+pub trait Ledger: Send + Sync {
+    /// What this ledger can do.
+    fn capabilities(&self) -> LedgerCapabilities;
+
+    /// Finds a client.
+    async fn find_client(&self, key: &ClientKey) -> Result<Option<ClientRef>>;
+
+    /// Creates a client. A display name already taken is resolved by the connector with a
+    /// stable variant, never by failing the order.
+    async fn create_client(&self, client: &Client) -> Result<ClientRef>;
+
+    /// Finds items, one answer per key, in order.
+    async fn find_items(&self, keys: &[ItemKey]) -> Result<Vec<Option<ItemRef>>>;
+
+    /// Creates an item.
+    async fn create_item(&self, item: &NewItem) -> Result<ItemRef>;
+
+    /// Finds the sales document made from an order, by its import id.
+    async fn find_document(&self, import_id: &ImportId) -> Result<Option<LedgerDocument>>;
+
+    /// Posts a sales document.
+    async fn post_sales_document(&self, doc: &SalesDocument) -> Result<LedgerRef>;
+
+    /// Replaces the content of a document posted earlier (O14), while it is editable.
+    async fn update_sales_document(&self, at: &LedgerRef, doc: &SalesDocument)
+        -> Result<LedgerRef>;
+
+    /// Records a receipt against a document.
+    async fn post_receipt(&self, receipt: &ReceiptPosting) -> Result<LedgerRef>;
+
+    /// Posts a credit memo or refund receipt.
+    async fn post_credit_memo(&self, memo: &CreditMemo) -> Result<LedgerRef>;
+
+    /// Posts a balanced journal entry.
+    async fn post_journal(&self, entry: &JournalEntry) -> Result<LedgerRef>;
+
+    /// Finds a credit memo made from a storefront refund (exactly-once for refunds).
+    async fn find_credit_memo(
+        &self,
+        import_id: &ImportId,
+        refund_id: &str,
+    ) -> Result<Option<LedgerRef>>;
+
+    /// Finds a journal by its key (exactly-once for payouts).
+    async fn find_journal(&self, key: &str) -> Result<Option<LedgerRef>>;
+
+    /// Shipments processed since `since`.
+    async fn shipments(&self, since: &Cursor) -> Result<Page<LedgerShipment>>;
+
+    /// Available quantities in `warehouse` changed since `since`.
+    async fn availability(&self, warehouse: &str, since: &Cursor) -> Result<Page<InventoryLevel>>;
+
+    /// Documents whose status changed since `since`.
+    async fn document_statuses(&self, since: &Cursor) -> Result<Page<DocumentStatus>>;
+
+    /// Sets a document's status (T2 pull direction). Never posts (T2).
+    async fn set_document_status(&self, at: &LedgerRef, status: &str) -> Result<()>;
+
+    /// Orders created in the ledger since `since` (E1).
+    async fn new_orders(&self, since: &Cursor) -> Result<Page<LedgerOrder>>;
+
+    /// Records that a ledger order was created in the storefront (E1 cross-reference).
+    async fn link_storefront_order(&self, at: &LedgerRef, storefront_order: &str) -> Result<()>;
+
+    /// Posts several documents; one result per document, in order. The default posts one at a
+    /// time.
+    async fn post_sales_documents(&self, docs: &[SalesDocument]) -> Vec<Result<LedgerRef>> {
+        let mut out = Vec::with_capacity(docs.len());
+        for doc in docs {
+            out.push(self.post_sales_document(doc).await);
+        }
+        out
+    }
+
+    /// Finds several documents by import id; one answer per id, in order.
+    async fn find_documents(&self, ids: &[ImportId]) -> Vec<Result<Option<LedgerDocument>>> {
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            out.push(self.find_document(id).await);
+        }
+        out
+    }
+
+    /// Creates several items; one result per item, in order.
+    async fn create_items(&self, items: &[NewItem]) -> Vec<Result<ItemRef>> {
+        let mut out = Vec::with_capacity(items.len());
+        for item in items {
+            out.push(self.create_item(item).await);
+        }
+        out
+    }
+
+    /// Records several receipts; one result per receipt, in order.
+    async fn post_receipts(&self, receipts: &[ReceiptPosting]) -> Vec<Result<LedgerRef>> {
+        let mut out = Vec::with_capacity(receipts.len());
+        for r in receipts {
+            out.push(self.post_receipt(r).await);
+        }
+        out
+    }
+
+    /// The sum of documents posted for `import_ids`, for reconciliation (Y2). The default
+    /// finds each document.
+    async fn documents_total(&self, import_ids: &[ImportId]) -> Result<Decimal> {
+        let mut total = Decimal::ZERO;
+        for found in self.find_documents(import_ids).await {
+            if let Some(doc) = found? {
+                total += doc.total;
+            }
+        }
+        Ok(total)
+    }
+}

@@ -1,0 +1,1008 @@
+//! The sync settings: every option of FEATURES.md, read from TOML and validated on load.
+//!
+//! Unknown keys are errors (a misspelt `match_client_by_emial` must not be silently ignored),
+//! and every validation error names the key and the bad value. Settings that depend on the
+//! storefront (status names) are checked against it at start with
+//! [`Settings::check_statuses`], not at 3 a.m.
+//!
+//! A fully commented example lives at `examples/bcsync.toml` in the repository.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
+use std::time::Duration;
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use secrecy::SecretString;
+use serde::{Deserialize, Deserializer, Serialize};
+
+use crate::document::{CreditKind, DocumentKind, PostingTarget};
+use crate::error::{Error, ErrorKind, Result};
+use crate::fulfilment::OrderStatus;
+use crate::ids::SourceCode;
+use crate::item::ItemType;
+
+/// All settings of one storefront ⇄ ledger connection.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// The storefront and how to reach it.
+    pub storefront: StorefrontSettings,
+    /// The ledger and how to reach it.
+    pub ledger: LedgerSettings,
+    /// Where the engine keeps its state.
+    #[serde(default)]
+    pub state: StateSettings,
+    /// General sync options.
+    pub sync: SyncSettings,
+    /// Order import (O1–O15).
+    pub orders: OrderSettings,
+    /// Where each kind of line posts, tax and rounding (O8–O13).
+    #[serde(default)]
+    pub posting: PostingSettings,
+    /// Storefront tax zone (or `"zone/class"`) → ledger tax code (O9).
+    #[serde(default)]
+    pub tax_map: BTreeMap<String, String>,
+    /// Storefront payment method → receipt type and deposit account (P1).
+    #[serde(default)]
+    pub payment_map: BTreeMap<String, PaymentMapping>,
+    /// Receipts (P2, P3).
+    #[serde(default)]
+    pub payments: PaymentSettings,
+    /// Shipping and fulfilment (S1–S3).
+    #[serde(default)]
+    pub shipping: ShippingSettings,
+    /// Order status sync (T1, T2).
+    #[serde(default)]
+    pub status: StatusSettings,
+    /// Inventory push (I1–I3).
+    #[serde(default)]
+    pub inventory: InventorySettings,
+    /// Refunds (R1, R2).
+    #[serde(default)]
+    pub refunds: RefundSettings,
+    /// Payouts (Y1).
+    #[serde(default)]
+    pub payouts: PayoutSettings,
+    /// ERP-originated orders (E1, E2).
+    #[serde(default)]
+    pub erp_orders: ErpOrderSettings,
+    /// Sync reports (L4).
+    #[serde(default)]
+    pub report: ReportSettings,
+}
+
+/// A secret value from the settings file: kept in a `SecretString`, never printed.
+/// Write `"env:NAME"` to read it from the environment variable `NAME` when the connector
+/// starts ([`Secret::resolve`]).
+#[derive(Clone)]
+pub struct Secret(SecretString);
+
+impl Secret {
+    /// Wraps a secret.
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(SecretString::from(value.into()))
+    }
+
+    /// The secret, reading `env:NAME` from the environment. The error names `key` and the
+    /// variable, never the value.
+    pub fn resolve(&self, key: &str) -> Result<SecretString> {
+        use secrecy::ExposeSecret;
+        let raw = self.0.expose_secret();
+        match raw.strip_prefix("env:") {
+            Some(var) => std::env::var(var).map(SecretString::from).map_err(|_| {
+                Error::config(key, format!("environment variable `{var}` is not set"))
+            }),
+            None => Ok(self.0.clone()),
+        }
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(******)")
+    }
+}
+
+impl<'de> Deserialize<'de> for Secret {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        Ok(Secret::new(String::deserialize(d)?))
+    }
+}
+
+/// The storefront of the connection.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(tag = "platform", rename_all = "snake_case", deny_unknown_fields)]
+pub enum StorefrontSettings {
+    /// BigCommerce (REST v2/v3).
+    Bigcommerce {
+        /// The store hash (`stores/{store_hash}`).
+        store_hash: String,
+        /// The API account's access token (`X-Auth-Token`).
+        access_token: Secret,
+        /// API base URL; default `https://api.bigcommerce.com`. Plain `http` only for loopback.
+        #[serde(default)]
+        base_url: Option<String>,
+        /// Requests per rate window of the store's plan (default 150 per 30 s, Standard).
+        #[serde(default)]
+        requests_per_window: Option<u32>,
+        /// Secret for verifying webhook deliveries.
+        #[serde(default)]
+        webhook_secret: Option<Secret>,
+    },
+    /// Magento 2 / Adobe Commerce (REST).
+    Magento {
+        /// Store base URL.
+        base_url: String,
+        /// Integration access token.
+        access_token: Secret,
+    },
+}
+
+impl StorefrontSettings {
+    /// The platform name.
+    pub fn platform(&self) -> &'static str {
+        match self {
+            StorefrontSettings::Bigcommerce { .. } => "bigcommerce",
+            StorefrontSettings::Magento { .. } => "magento",
+        }
+    }
+}
+
+/// The ledger of the connection.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(tag = "platform", rename_all = "snake_case", deny_unknown_fields)]
+pub enum LedgerSettings {
+    /// The embedded AcctVantage-style ERP (SQLite file), the default that needs no account.
+    Acctvantage {
+        /// Path of the ERP's SQLite file.
+        #[serde(default = "default_erp_path")]
+        path: String,
+    },
+    /// QuickBooks Online (Accounting API v3).
+    Qbo {
+        /// The company (realm) id.
+        realm_id: String,
+        /// OAuth2 client id.
+        client_id: String,
+        /// OAuth2 client secret.
+        client_secret: Secret,
+        /// OAuth2 refresh token (rotated tokens are handed back to the host program).
+        refresh_token: Secret,
+        /// API base URL; default `https://quickbooks.api.intuit.com`.
+        #[serde(default)]
+        base_url: Option<String>,
+        /// Token endpoint; default Intuit's.
+        #[serde(default)]
+        token_url: Option<String>,
+        /// `minorversion` sent with every request (default 75).
+        #[serde(default)]
+        minor_version: Option<u32>,
+    },
+    /// Microsoft Dynamics 365 Business Central (API v2.0).
+    Bc365 {
+        /// Azure AD tenant id.
+        tenant_id: String,
+        /// Environment name (`production`, `sandbox`).
+        environment: String,
+        /// Company id.
+        company_id: String,
+        /// OAuth2 client id.
+        client_id: String,
+        /// OAuth2 client secret.
+        client_secret: Secret,
+        /// API base URL override.
+        #[serde(default)]
+        base_url: Option<String>,
+    },
+    /// Acumatica (contract-based REST, Default endpoint).
+    Acumatica {
+        /// Instance URL.
+        base_url: String,
+        /// Tenant / company.
+        tenant: String,
+        /// User name.
+        username: String,
+        /// Password.
+        password: Secret,
+    },
+}
+
+fn default_erp_path() -> String {
+    "bcsync-erp.sqlite".to_string()
+}
+
+impl LedgerSettings {
+    /// The platform name.
+    pub fn platform(&self) -> &'static str {
+        match self {
+            LedgerSettings::Acctvantage { .. } => "acctvantage",
+            LedgerSettings::Qbo { .. } => "qbo",
+            LedgerSettings::Bc365 { .. } => "bc365",
+            LedgerSettings::Acumatica { .. } => "acumatica",
+        }
+    }
+}
+
+/// Where the engine keeps cross-references, cursors, the journal and the exception queue.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StateSettings {
+    /// `sqlite://path` (default `sqlite://bcsync-state.sqlite`) or `postgres://…`.
+    #[serde(default = "default_state_url")]
+    pub url: String,
+}
+
+fn default_state_url() -> String {
+    "sqlite://bcsync-state.sqlite".to_string()
+}
+
+impl Default for StateSettings {
+    fn default() -> Self {
+        StateSettings {
+            url: default_state_url(),
+        }
+    }
+}
+
+/// An interval written `"90s"`, `"2m"`, `"1h"` or `"1d"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Interval(#[serde(serialize_with = "ser_interval")] pub Duration);
+
+fn ser_interval<S: serde::Serializer>(d: &Duration, s: S) -> std::result::Result<S::Ok, S::Error> {
+    s.serialize_str(&format!("{}s", d.as_secs()))
+}
+
+impl FromStr for Interval {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Self, Self::Err> {
+        let t = s.trim();
+        let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+        let (num, unit) = t.split_at(split);
+        let n: u64 = num
+            .parse()
+            .map_err(|_| format!("`{s}` is not an interval such as `90s`, `2m`, `1h`"))?;
+        let secs = match unit.trim() {
+            "s" | "" => n,
+            "m" => n * 60,
+            "h" => n * 3600,
+            "d" => n * 86_400,
+            _ => return Err(format!("`{s}`: the unit must be s, m, h or d")),
+        };
+        if secs == 0 {
+            return Err(format!("`{s}`: an interval must be longer than zero"));
+        }
+        Ok(Interval(Duration::from_secs(secs)))
+    }
+}
+
+impl<'de> Deserialize<'de> for Interval {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+fn interval(s: &str) -> Interval {
+    s.parse().unwrap_or(Interval(Duration::from_secs(300)))
+}
+
+/// General sync options.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SyncSettings {
+    /// The 3-character import source code (O3).
+    pub import_source_code: SourceCode,
+    /// The account's time zone, an IANA name (O12). Default `UTC`.
+    #[serde(default = "default_tz")]
+    pub timezone: chrono_tz::Tz,
+    /// Nothing created before this date is imported (O12).
+    #[serde(default)]
+    pub start_date: Option<NaiveDate>,
+    /// How often to look for new orders (L3). Default `2m`.
+    #[serde(default = "default_order_interval")]
+    pub order_interval: Interval,
+    /// How far back each order poll looks past its cursor, to catch late writes. Default `5m`.
+    #[serde(default = "default_overlap")]
+    pub overlap_window: Interval,
+    /// How often shipments and statuses are synced. Default `5m`.
+    #[serde(default = "default_fulfilment_interval")]
+    pub fulfilment_interval: Interval,
+}
+
+fn default_tz() -> chrono_tz::Tz {
+    chrono_tz::UTC
+}
+fn default_order_interval() -> Interval {
+    interval("2m")
+}
+fn default_overlap() -> Interval {
+    interval("5m")
+}
+fn default_fulfilment_interval() -> Interval {
+    interval("5m")
+}
+
+/// How the client of a document is chosen (O4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum ClientMode {
+    /// The shopper is the client (default).
+    #[default]
+    Original,
+    /// The shopper's company is the client when there is one.
+    Organisation,
+    /// One generic web client for every sale.
+    Generic,
+}
+
+/// How order lines find ledger items (O7).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum ProductMatch {
+    /// Storefront SKU = ledger item SKU (default).
+    #[default]
+    Sku,
+    /// Storefront SKU = ledger item name.
+    Name,
+}
+
+/// Order import options (O1–O7, O12–O14).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrderSettings {
+    /// Storefront statuses to import from, by id or name (O1).
+    pub new_order_status: Vec<String>,
+    /// Status set after import (O2).
+    pub downloaded_status: String,
+    /// Status set when import fails (O2).
+    pub import_error_status: String,
+    /// Invoice, sales receipt or sales order (O5).
+    #[serde(default)]
+    pub document_kind: DocumentKind,
+    /// Prefix of document numbers (O6).
+    #[serde(default)]
+    pub order_number_prefix: String,
+    /// Let the ledger number documents (O6).
+    #[serde(default)]
+    pub auto_number: bool,
+    /// Client choice (O4).
+    #[serde(default)]
+    pub client_mode: ClientMode,
+    /// Match new and guest customers by e-mail (O4).
+    #[serde(default = "yes")]
+    pub match_client_by_email: bool,
+    /// The generic client's name (`client_mode = "generic"`).
+    #[serde(default = "default_generic_client")]
+    pub generic_client_name: String,
+    /// How items are matched (O7).
+    #[serde(default)]
+    pub product_match: ProductMatch,
+    /// Create items that are missing, or send the order to the exception queue (O7).
+    #[serde(default)]
+    pub create_missing_items: bool,
+    /// Accounts and type of created items (O7).
+    #[serde(default)]
+    pub new_items: NewItemSettings,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn default_generic_client() -> String {
+    "Web Sales".to_string()
+}
+
+/// Accounts and type of items created by `create_missing_items`.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct NewItemSettings {
+    /// Inventory or non-inventory.
+    #[serde(default)]
+    pub item_type: ItemType,
+    /// Income account.
+    #[serde(default)]
+    pub income_account: Option<String>,
+    /// Expense account (non-inventory).
+    #[serde(default)]
+    pub expense_account: Option<String>,
+    /// COGS account (inventory).
+    #[serde(default)]
+    pub cogs_account: Option<String>,
+    /// Inventory asset account (inventory).
+    #[serde(default)]
+    pub asset_account: Option<String>,
+    /// Product class (AcctVantage).
+    #[serde(default)]
+    pub product_class: Option<String>,
+}
+
+/// Where non-product lines post, tax and rounding (O8–O13).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PostingSettings {
+    /// Discount item (used before `discount_gl`).
+    #[serde(default)]
+    pub discount_item: Option<String>,
+    /// Discount GL account (O8).
+    #[serde(default)]
+    pub discount_gl: Option<String>,
+    /// Gift card item whose account is a liability.
+    #[serde(default)]
+    pub gift_card_item: Option<String>,
+    /// Gift card liability GL account (O8).
+    #[serde(default)]
+    pub gift_card_liability_gl: Option<String>,
+    /// Store credit item.
+    #[serde(default)]
+    pub store_credit_item: Option<String>,
+    /// Store credit liability GL account.
+    #[serde(default)]
+    pub store_credit_gl: Option<String>,
+    /// Shipping item.
+    #[serde(default)]
+    pub shipping_item: Option<String>,
+    /// Shipping income GL account.
+    #[serde(default)]
+    pub shipping_gl: Option<String>,
+    /// Handling item.
+    #[serde(default)]
+    pub handling_item: Option<String>,
+    /// Handling income GL account.
+    #[serde(default)]
+    pub handling_gl: Option<String>,
+    /// Gift wrapping item.
+    #[serde(default)]
+    pub wrapping_item: Option<String>,
+    /// Gift wrapping income GL account.
+    #[serde(default)]
+    pub wrapping_gl: Option<String>,
+    /// Rounding item (O10).
+    #[serde(default)]
+    pub rounding_item: Option<String>,
+    /// Rounding GL account (O10).
+    #[serde(default)]
+    pub rounding_gl: Option<String>,
+    /// Largest rounding difference absorbed by a rounding line (O10). Default `0.05`.
+    #[serde(default = "default_tolerance")]
+    pub rounding_tolerance: Decimal,
+    /// Tax code for lines with no storefront tax (US ledgers: `NON`).
+    #[serde(default)]
+    pub non_taxable_code: Option<String>,
+    /// Use the ledger's default customer message instead of the storefront notes (O13).
+    #[serde(default)]
+    pub use_default_customer_message: bool,
+    /// Due date = order date + this many days (O12).
+    #[serde(default)]
+    pub due_date_offset_days: u32,
+    /// Class (O13).
+    #[serde(default)]
+    pub class: Option<String>,
+    /// Location / department (O13).
+    #[serde(default)]
+    pub location: Option<String>,
+}
+
+fn default_tolerance() -> Decimal {
+    Decimal::new(5, 2)
+}
+
+impl Default for PostingSettings {
+    fn default() -> Self {
+        PostingSettings {
+            discount_item: None,
+            discount_gl: None,
+            gift_card_item: None,
+            gift_card_liability_gl: None,
+            store_credit_item: None,
+            store_credit_gl: None,
+            shipping_item: None,
+            shipping_gl: None,
+            handling_item: None,
+            handling_gl: None,
+            wrapping_item: None,
+            wrapping_gl: None,
+            rounding_item: None,
+            rounding_gl: None,
+            rounding_tolerance: default_tolerance(),
+            non_taxable_code: None,
+            use_default_customer_message: false,
+            due_date_offset_days: 0,
+            class: None,
+            location: None,
+        }
+    }
+}
+
+/// The kinds of line with a configurable posting target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TargetFor {
+    /// Discounts.
+    Discount,
+    /// Gift certificates.
+    GiftCard,
+    /// Store credit.
+    StoreCredit,
+    /// Shipping.
+    Shipping,
+    /// Handling.
+    Handling,
+    /// Wrapping.
+    Wrapping,
+    /// Rounding.
+    Rounding,
+}
+
+impl PostingSettings {
+    /// The item and GL keys (as written in the file) and values for `what`.
+    pub fn keys(
+        &self,
+        what: TargetFor,
+    ) -> (&'static str, &Option<String>, &'static str, &Option<String>) {
+        match what {
+            TargetFor::Discount => (
+                "posting.discount_item",
+                &self.discount_item,
+                "posting.discount_gl",
+                &self.discount_gl,
+            ),
+            TargetFor::GiftCard => (
+                "posting.gift_card_item",
+                &self.gift_card_item,
+                "posting.gift_card_liability_gl",
+                &self.gift_card_liability_gl,
+            ),
+            TargetFor::StoreCredit => (
+                "posting.store_credit_item",
+                &self.store_credit_item,
+                "posting.store_credit_gl",
+                &self.store_credit_gl,
+            ),
+            TargetFor::Shipping => (
+                "posting.shipping_item",
+                &self.shipping_item,
+                "posting.shipping_gl",
+                &self.shipping_gl,
+            ),
+            TargetFor::Handling => (
+                "posting.handling_item",
+                &self.handling_item,
+                "posting.handling_gl",
+                &self.handling_gl,
+            ),
+            TargetFor::Wrapping => (
+                "posting.wrapping_item",
+                &self.wrapping_item,
+                "posting.wrapping_gl",
+                &self.wrapping_gl,
+            ),
+            TargetFor::Rounding => (
+                "posting.rounding_item",
+                &self.rounding_item,
+                "posting.rounding_gl",
+                &self.rounding_gl,
+            ),
+        }
+    }
+
+    /// Where `what` posts: the item when set, else the GL account, else `None`.
+    pub fn target(&self, what: TargetFor) -> Option<PostingTarget> {
+        let (_, item, _, gl) = self.keys(what);
+        item.clone()
+            .map(PostingTarget::Item)
+            .or_else(|| gl.clone().map(PostingTarget::Account))
+    }
+}
+
+/// Where one storefront payment method goes (P1).
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct PaymentMapping {
+    /// Ledger receipt type / payment method.
+    #[serde(default)]
+    pub receipt_type: Option<String>,
+    /// Deposit / clearing account.
+    #[serde(default)]
+    pub deposit_account: Option<String>,
+    /// Leave the invoice open on A/R (purchase orders): no receipt.
+    #[serde(default)]
+    pub open_ar: bool,
+}
+
+/// How receipts are recorded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum PaymentLink {
+    /// A payment linked to the invoice it pays (default).
+    #[default]
+    Linked,
+    /// The document is a sales receipt; no separate payment.
+    SalesReceipt,
+}
+
+/// Receipt options (P1–P3).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PaymentSettings {
+    /// Record storefront payments in the ledger.
+    #[serde(default = "yes")]
+    pub record_payments: bool,
+    /// Card transactions are pre-authorisations (P2).
+    #[serde(default)]
+    pub card_preauthorized: bool,
+    /// How receipts are recorded (P3).
+    #[serde(default)]
+    pub link: PaymentLink,
+}
+
+impl Default for PaymentSettings {
+    fn default() -> Self {
+        PaymentSettings {
+            record_payments: true,
+            card_preauthorized: false,
+            link: PaymentLink::Linked,
+        }
+    }
+}
+
+/// Shipping and fulfilment (S1–S3).
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ShippingSettings {
+    /// Push ledger shipments to the storefront (S1).
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    /// Fulfilment warehouse and source of availability (S3).
+    #[serde(default)]
+    pub warehouse: Option<String>,
+    /// Ship via when the order names none (S2).
+    #[serde(default)]
+    pub default_ship_via: Option<String>,
+    /// Create missing ship vias (S2).
+    #[serde(default)]
+    pub auto_create_ship_via: bool,
+    /// Product class of created ship vias (S2).
+    #[serde(default)]
+    pub default_shipment_product_class: Option<String>,
+    /// Storefront shipping method → ledger ship via.
+    #[serde(default)]
+    pub ship_via_map: BTreeMap<String, String>,
+}
+
+/// Which side's status changes are copied to the other (T2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum StatusDirection {
+    /// Ledger status changes update the storefront (default).
+    #[default]
+    PushLedger,
+    /// Storefront status changes update the ledger (never posting it).
+    PullStorefront,
+}
+
+/// One row of the status map (T1).
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct StatusMapping {
+    /// Ledger status name.
+    pub ledger: String,
+    /// Storefront status, by id or name.
+    pub storefront: String,
+}
+
+/// Order status sync (T1, T2).
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct StatusSettings {
+    /// Run the status job.
+    #[serde(default)]
+    pub enabled: bool,
+    /// Exactly one direction (T2).
+    #[serde(default)]
+    pub direction: StatusDirection,
+    /// The mapping table (T1).
+    #[serde(default)]
+    pub map: Vec<StatusMapping>,
+    /// Ledger statuses that mean "posted": never set from the storefront (T2).
+    #[serde(default = "default_posting_statuses")]
+    pub posting_statuses: Vec<String>,
+}
+
+fn default_posting_statuses() -> Vec<String> {
+    vec!["Posted".to_string(), "Completed".to_string()]
+}
+
+impl StatusSettings {
+    /// The storefront status for a ledger status (push direction).
+    pub fn to_storefront(&self, ledger_status: &str) -> Option<&str> {
+        self.map
+            .iter()
+            .find(|m| m.ledger.eq_ignore_ascii_case(ledger_status))
+            .map(|m| m.storefront.as_str())
+    }
+
+    /// The ledger status for a storefront status (pull direction); `None` for a posting
+    /// status, which the storefront can never trigger (T2).
+    pub fn to_ledger(&self, storefront: &OrderStatus) -> Option<&str> {
+        self.map
+            .iter()
+            .find(|m| storefront.matches(&m.storefront))
+            .map(|m| m.ledger.as_str())
+            .filter(|l| {
+                !self
+                    .posting_statuses
+                    .iter()
+                    .any(|p| p.eq_ignore_ascii_case(l))
+            })
+    }
+}
+
+/// Inventory push (I1–I3).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InventorySettings {
+    /// Run the inventory job.
+    #[serde(default)]
+    pub enabled: bool,
+    /// How often (I1). Default `15m`.
+    #[serde(default = "default_inventory_interval")]
+    pub inventory_interval: Interval,
+    /// Available − buffer is pushed, never below zero (I2).
+    #[serde(default)]
+    pub stock_buffer: Decimal,
+}
+
+fn default_inventory_interval() -> Interval {
+    interval("15m")
+}
+
+impl Default for InventorySettings {
+    fn default() -> Self {
+        InventorySettings {
+            enabled: false,
+            inventory_interval: default_inventory_interval(),
+            stock_buffer: Decimal::ZERO,
+        }
+    }
+}
+
+/// Refunds (R1, R2).
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RefundSettings {
+    /// Run the refunds job.
+    #[serde(default)]
+    pub enabled: bool,
+    /// Credit memo or refund receipt.
+    #[serde(default)]
+    pub document: CreditKind,
+    /// Prefix of credit memo numbers.
+    #[serde(default)]
+    pub refund_prefix: String,
+    /// Clearing account the refunded money leaves from.
+    #[serde(default)]
+    pub refund_clearing_account: Option<String>,
+    /// Storefront statuses that count as cancelled/refunded.
+    #[serde(default)]
+    pub refund_statuses: Vec<String>,
+}
+
+/// Payouts (Y1).
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct PayoutSettings {
+    /// Run the payouts job.
+    #[serde(default)]
+    pub enabled: bool,
+    /// Bank account the net is deposited to.
+    #[serde(default)]
+    pub bank_account: Option<String>,
+    /// Clearing account sales were received into (the payment_map deposit account).
+    #[serde(default)]
+    pub clearing_account: Option<String>,
+    /// Processor fees expense account.
+    #[serde(default)]
+    pub fees_account: Option<String>,
+    /// Account for adjustments (chargebacks, reserves).
+    #[serde(default)]
+    pub adjustments_account: Option<String>,
+}
+
+/// ERP-originated orders (E1, E2).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ErpOrderSettings {
+    /// Run the erp-orders job.
+    #[serde(default)]
+    pub enabled: bool,
+    /// Only orders with no unpaid balance are created (E1).
+    #[serde(default = "yes")]
+    pub require_zero_balance: bool,
+    /// Storefront status of created orders.
+    #[serde(default)]
+    pub storefront_status: Option<String>,
+}
+
+impl Default for ErpOrderSettings {
+    fn default() -> Self {
+        ErpOrderSettings {
+            enabled: false,
+            require_zero_balance: true,
+            storefront_status: None,
+        }
+    }
+}
+
+/// Sync reports (L4).
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ReportSettings {
+    /// Addresses the periodic report is e-mailed to.
+    #[serde(default)]
+    pub email_to: Vec<String>,
+    /// Report period. Default `1d`.
+    #[serde(default)]
+    pub period: Option<Interval>,
+}
+
+impl Settings {
+    /// Parses and validates a TOML document. Unknown keys and bad values are errors that
+    /// name the key.
+    pub fn from_toml_str(text: &str) -> Result<Settings> {
+        let settings: Settings = toml::from_str(text).map_err(|e| {
+            Error::new(
+                ErrorKind::Config,
+                format!("settings: {}", e.to_string().trim()),
+            )
+        })?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    /// Checks the rules that do not need the platforms. Returns every problem at once.
+    pub fn validate(&self) -> Result<()> {
+        let mut problems: Vec<String> = Vec::new();
+        let o = &self.orders;
+        if o.new_order_status.is_empty() {
+            problems
+                .push("`orders.new_order_status`: list at least one status to import from".into());
+        }
+        for (key, v) in [
+            ("orders.downloaded_status", &o.downloaded_status),
+            ("orders.import_error_status", &o.import_error_status),
+        ] {
+            if v.trim().is_empty() {
+                problems.push(format!("`{key}`: must name a storefront status"));
+            }
+            if o.new_order_status.iter().any(|s| s.eq_ignore_ascii_case(v)) {
+                problems.push(format!(
+                    "`{key}` = `{v}` is also in `orders.new_order_status`: imported orders would be imported again"
+                ));
+            }
+        }
+        if o.client_mode == ClientMode::Generic && o.generic_client_name.trim().is_empty() {
+            problems.push(
+                "`orders.generic_client_name`: must not be empty with `client_mode = \"generic\"`"
+                    .into(),
+            );
+        }
+        if o.create_missing_items && o.new_items.income_account.is_none() {
+            problems.push("`orders.new_items.income_account`: required when `orders.create_missing_items = true`".into());
+        }
+        let p = &self.posting;
+        if p.rounding_tolerance < Decimal::ZERO {
+            problems.push(format!(
+                "`posting.rounding_tolerance` = `{}`: must be zero or more",
+                p.rounding_tolerance
+            ));
+        }
+        for (method, m) in &self.payment_map {
+            if !m.open_ar && (m.receipt_type.is_none() || m.deposit_account.is_none()) {
+                problems.push(format!(
+                    "`payment_map.{method}`: give `receipt_type` and `deposit_account`, or `open_ar = true`"
+                ));
+            }
+        }
+        for (zone, code) in &self.tax_map {
+            if code.trim().is_empty() {
+                problems.push(format!(
+                    "`tax_map.\"{zone}\"`: the ledger tax code is empty"
+                ));
+            }
+        }
+        if self.inventory.stock_buffer < Decimal::ZERO {
+            problems.push(format!(
+                "`inventory.stock_buffer` = `{}`: must be zero or more",
+                self.inventory.stock_buffer
+            ));
+        }
+        if self.inventory.enabled && self.shipping.warehouse.is_none() {
+            problems.push("`shipping.warehouse`: required when `inventory.enabled = true` (the source of availability)".into());
+        }
+        if self.status.enabled && self.status.map.is_empty() {
+            problems.push("`status.map`: required when `status.enabled = true`".into());
+        }
+        if self.payouts.enabled {
+            for (key, v) in [
+                ("payouts.bank_account", &self.payouts.bank_account),
+                ("payouts.clearing_account", &self.payouts.clearing_account),
+                ("payouts.fees_account", &self.payouts.fees_account),
+            ] {
+                if v.is_none() {
+                    problems.push(format!("`{key}`: required when `payouts.enabled = true`"));
+                }
+            }
+        }
+        if !(self.state.url.starts_with("sqlite:")
+            || self.state.url.starts_with("postgres://")
+            || self.state.url.starts_with("postgresql://"))
+        {
+            problems.push(format!(
+                "`state.url` = `{}`: use `sqlite://path` or `postgres://…`",
+                self.state.url
+            ));
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::new(
+                ErrorKind::Config,
+                format!("settings: {}", problems.join("; ")),
+            ))
+        }
+    }
+
+    /// Checks every status the settings name against the storefront's statuses (at start).
+    pub fn check_statuses(&self, statuses: &[OrderStatus]) -> Result<()> {
+        let known = |s: &str| statuses.iter().any(|st| st.matches(s));
+        let mut problems = Vec::new();
+        let mut check = |key: &str, s: &str| {
+            if !known(s) {
+                let names: Vec<&str> = statuses.iter().map(|s| s.name.as_str()).collect();
+                problems.push(format!(
+                    "`{key}` names `{s}`, which the storefront does not have (it has: {})",
+                    names.join(", ")
+                ));
+            }
+        };
+        for s in &self.orders.new_order_status {
+            check("orders.new_order_status", s);
+        }
+        check("orders.downloaded_status", &self.orders.downloaded_status);
+        check(
+            "orders.import_error_status",
+            &self.orders.import_error_status,
+        );
+        for m in &self.status.map {
+            check("status.map.storefront", &m.storefront);
+        }
+        for s in &self.refunds.refund_statuses {
+            check("refunds.refund_statuses", s);
+        }
+        if let Some(s) = &self.erp_orders.storefront_status {
+            check("erp_orders.storefront_status", s);
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::new(
+                ErrorKind::Config,
+                format!("settings: {}", problems.join("; ")),
+            ))
+        }
+    }
+
+    /// Resolves a status named in the settings to the storefront's status.
+    pub fn resolve_status<'a>(
+        key: &str,
+        spec: &str,
+        statuses: &'a [OrderStatus],
+    ) -> Result<&'a OrderStatus> {
+        statuses
+            .iter()
+            .find(|s| s.matches(spec))
+            .ok_or_else(|| Error::config(key, format!("the storefront has no status `{spec}`")))
+    }
+}

@@ -1,0 +1,1 @@
+//! bc-engine (work in progress).

@@ -1,0 +1,1 @@
+//! bc-http (work in progress).

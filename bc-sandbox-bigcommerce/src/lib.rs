@@ -1,0 +1,1 @@
+//! bc-sandbox-bigcommerce (work in progress).

@@ -1,0 +1,1 @@
+//! bc-sandbox-qbo (work in progress).

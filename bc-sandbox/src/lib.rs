@@ -1,0 +1,1 @@
+//! bc-sandbox (work in progress).

@@ -1,0 +1,1 @@
+//! bc-state (work in progress).
