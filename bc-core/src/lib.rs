@@ -13,7 +13,9 @@
 //! - the traits every connector implements: [`Storefront`] and [`Ledger`];
 //! - [`plan`]: the posting plan, pure functions from an order to a document;
 //! - [`wire`]: serde helpers for the platforms' loose payloads;
-//! - [`Error`]: the one error type.
+//! - [`Error`]: the one error type;
+//! - `testkit` (feature `testkit`): order generators and the conformance suites every
+//!   connector runs.
 #![forbid(unsafe_code)]
 
 pub mod client;
@@ -30,6 +32,8 @@ pub mod plan;
 pub mod refund;
 pub mod settings;
 pub mod storefront;
+#[cfg(feature = "testkit")]
+pub mod testkit;
 pub mod wire;
 
 pub use client::{Client, ClientKey, ClientRef, Contact};
