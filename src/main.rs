@@ -1,5 +1,7 @@
 //! The `bcsync` command-line program.
 
+mod cli;
+
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -16,36 +18,51 @@ struct Cli {
 enum Command {
     /// Runs the whole cycle on embedded defaults: the BigCommerce sandbox into the embedded ERP.
     Demo,
-    /// Checks a settings file and prints what it would do.
+    /// Writes a fully commented settings file to start from.
+    Init {
+        /// Where to write it.
+        #[arg(long, default_value = "bcsync.toml")]
+        path: std::path::PathBuf,
+        /// Overwrite an existing file.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Checks a settings file.
     Check {
         /// The settings file.
         #[arg(long, default_value = "bcsync.toml")]
         config: std::path::PathBuf,
     },
+    /// Serves one platform's sandbox on a loopback port and prints its URL and credentials.
+    Sandbox(cli::sandbox::SandboxArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match cli.command {
-        Command::Demo => {
-            eprintln!("bcsync demo is not built yet: it needs the sync engine, the embedded ERP and the BigCommerce connector, which are being built.");
-            ExitCode::from(2)
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("bcsync: cannot start the async runtime: {e}");
+            return ExitCode::from(1);
         }
-        Command::Check { config } => match std::fs::read_to_string(&config) {
-            Ok(text) => match bc_core::Settings::from_toml_str(&text) {
-                Ok(_) => {
-                    println!("{}: settings are valid", config.display());
-                    ExitCode::SUCCESS
-                }
-                Err(e) => {
-                    eprintln!("{}: {e}", config.display());
-                    ExitCode::from(1)
-                }
-            },
-            Err(e) => {
-                eprintln!("cannot read {}: {e}", config.display());
-                ExitCode::from(1)
-            }
-        },
+    };
+    let result: Result<(), String> = match cli.command {
+        Command::Demo => Err("bcsync demo is not built yet: it needs the sync engine, the embedded ERP and the BigCommerce connector, which are being built.".into()),
+        Command::Init { path, force } => cli::init::run(&path, force),
+        Command::Check { config } => std::fs::read_to_string(&config)
+            .map_err(|e| format!("cannot read {}: {e}", config.display()))
+            .and_then(|text| bc_core::Settings::from_toml_str(&text).map_err(|e| format!("{}: {e}", config.display())))
+            .map(|_| println!("{}: settings are valid", config.display())),
+        Command::Sandbox(args) => runtime.block_on(cli::sandbox::run(args)),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("bcsync: {e}");
+            ExitCode::from(1)
+        }
     }
 }

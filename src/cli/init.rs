@@ -1,0 +1,23 @@
+//! `bcsync init`: writes the fully commented settings file.
+
+use std::path::Path;
+
+/// The commented settings file (the same as `examples/bcsync.toml`).
+pub const TEMPLATE: &str = include_str!("../../examples/bcsync.toml");
+
+/// Writes the template to `path`; refuses to overwrite unless `force`.
+pub fn run(path: &Path, force: bool) -> Result<(), String> {
+    if path.exists() && !force {
+        return Err(format!(
+            "{} already exists; use --force to overwrite it",
+            path.display()
+        ));
+    }
+    std::fs::write(path, TEMPLATE).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    println!(
+        "wrote {}: fill in [storefront] and [ledger], then `bcsync check --config {}`",
+        path.display(),
+        path.display()
+    );
+    Ok(())
+}

@@ -1,0 +1,4 @@
+//! The subcommands of `bcsync`.
+
+pub mod init;
+pub mod sandbox;
