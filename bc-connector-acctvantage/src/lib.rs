@@ -1,1 +1,68 @@
-//! bc-connector-acctvantage (work in progress).
+//! # bc-connector-acctvantage — an embedded AcctVantage-style ERP
+//!
+//! The default ledger of `bcsync demo`: a small ERP in the shape of AcctVantage (seed `000`)
+//! on one SQLite file (WAL), so that a new user syncs a storefront into real accounting with
+//! no account anywhere. It implements [`bc_core::Ledger`] completely.
+//!
+//! - [`Erp`]: open a database ([`Erp::open`], [`Erp::in_memory`]) and keep its
+//!   setup records: chart of accounts (seeded, see [`accounts`]), product classes, products,
+//!   warehouses, ship vias, tax areas, receipt types; [`Erp::prepare_for`] sets up what a
+//!   sync configuration ([`bc_core::Settings`]) names, once, like AcctVantage's integration
+//!   setup.
+//! - Clients and contacts, matched by import id, e-mail, display name (O4).
+//! - Sales orders ([`SalesOrderStatus`]) carrying the import id on their Notes, found by a
+//!   "begins with" search on the import source code; editable until posted or shipped (O14).
+//! - What a person does in the ERP ([`Erp::process_shipment`], [`Erp::set_status`],
+//!   [`Erp::post`], [`Erp::post_many`], [`Erp::adjust_stock`], [`Erp::create_order`],
+//!   [`Erp::receive_payment`], [`Erp::capture_receipt`]): posting happens only there, never
+//!   from the storefront (T2). Reconciliation reads [`Erp::sales_orders`],
+//!   [`Erp::totals_by_source`] and [`Erp::duplicates`].
+//! - Receipts (pre-authorised: recorded, in the GL once captured; captured: Dr clearing,
+//!   Cr A/R); shipments with tracking that move stock; credit memos on posted orders, with
+//!   restock (R2); balanced journals (payouts).
+//! - A double-entry general ledger: every posted document writes a journal whose debits equal
+//!   credits, anything that would unbalance it is refused; [`Erp::trial_balance`].
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), bc_core::Error> {
+//! use bc_connector_acctvantage::{accounts, Erp, ErpOptions, SalesOrderStatus};
+//! use bc_core::{Ledger, Cursor};
+//!
+//! let erp = Erp::in_memory_with(ErpOptions { auto_create_ship_via: true, ..Default::default() }).await?;
+//! erp.add_tax_area("TX", accounts::SALES_TAX_PAYABLE).await?; // what `tax_map` maps zones to
+//! // … the engine creates clients and items and posts sales documents through `Ledger` …
+//! // A person in the ERP ships and posts; the engine reads the feeds:
+//! let shipments = erp.shipments(&Cursor::start()).await?;
+//! let levels = erp.availability("MAIN", &Cursor::start()).await?;
+//! assert!(shipments.items.is_empty() && levels.items.is_empty());
+//! assert!(erp.trial_balance().await?.is_balanced());
+//! # let _ = SalesOrderStatus::Posted;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! The import id is the idempotency key: a second document with the same import id is a
+//! `Conflict` (checked, and enforced by a UNIQUE index).
+//!
+//! Change feeds ([`bc_core::Ledger::shipments`], `availability`, `document_statuses`,
+//! `new_orders`) use sequence numbers as cursors: a page's `next` is the position after its
+//! last item while items come, `None` when there is nothing new.
+
+mod api;
+mod clients;
+mod credit;
+mod db;
+mod erp;
+mod gl;
+mod ledger;
+mod sales;
+mod schema;
+mod setup;
+mod status;
+
+pub use api::{NewSalesOrder, NewSalesOrderLine, SalesOrderSummary, SourceTotals};
+pub use erp::{Account, AccountKind, Erp, ErpOptions, NewProduct, StockLevel};
+pub use gl::{Journal, TrialBalance, TrialBalanceRow};
+pub use schema::{accounts, DEFAULT_PRODUCT_CLASS, DEFAULT_WAREHOUSE, SHIPPING_PRODUCT_CLASS};
+pub use status::SalesOrderStatus;

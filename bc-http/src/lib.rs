@@ -1,1 +1,37 @@
-//! bc-http (work in progress).
+//! # bc-http — what every HTTP connector of bcsync shares
+//!
+//! - [`transport`]: the [`HttpTransport`] trait, [`ReqwestTransport`] (rustls, `https` unless
+//!   the host is loopback) and [`RouterTransport`] (calls an axum `Router` in-process);
+//! - [`request`]: [`ApiRequest`] (method, path template, [`Idempotency`]) and [`ApiResponse`];
+//! - [`retry`]: [`RetryPolicy`] (classifier, exponential backoff with full jitter, budget) and
+//!   the platforms' wait headers;
+//! - [`rate`]: [`RateBudget`], one per platform account in the process, with an in-flight cap;
+//! - [`auth`]: [`AuthProvider`], static header secrets and the OAuth2 [`TokenCache`];
+//! - [`classify`]: turning a platform's error response into a [`bc_core::Error`];
+//! - [`client`]: [`HttpClient`], which puts them together and traces every request.
+//!
+//! Secrets are `secrecy::SecretString`; no `Debug`, log line or error message shows one.
+#![forbid(unsafe_code)]
+
+pub mod auth;
+pub mod classify;
+pub mod client;
+pub mod rate;
+pub mod request;
+pub mod retry;
+pub mod transport;
+
+pub use auth::{
+    AuthProvider, BearerAuth, OAuth2Config, RotationCallback, StaticHeaderAuth, TokenCache,
+};
+pub use classify::{default_classifier, ErrorClassifier, PlatformErrorDetail};
+pub use client::{HttpClient, HttpClientBuilder};
+pub use rate::{RateBudget, RateLimits, RatePermit};
+pub use request::{ApiRequest, ApiResponse, Idempotency};
+pub use retry::{parse_wait_headers, RetryPolicy, WaitHook};
+pub use transport::{
+    HttpTransport, ReqwestTransport, ReqwestTransportBuilder, RouterTransport, TransportError,
+    TransportErrorKind,
+};
+
+pub use secrecy::{ExposeSecret, SecretString};

@@ -1,0 +1,268 @@
+//! Rate budgets: one per platform account (store hash, realm, tenant) in the process.
+//!
+//! Every [`crate::HttpClient`] of the same account shares one [`RateBudget`] (a process-wide
+//! registry keyed by account, see [`RateBudget::shared`]), so that the orders job and the
+//! inventory job together stay under the platform's published limit. The budget is a token
+//! bucket (`requests` per `window`, bursting up to `requests`) plus a cap on requests in flight,
+//! and it learns from responses: a `429` with a wait, or BigCommerce's
+//! `X-Rate-Limit-Requests-Left: 0` with `X-Rate-Limit-Time-Reset-Ms`, pauses every caller of
+//! the account until the platform's window resets.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::{Arc, Mutex, OnceLock, Weak};
+use std::time::Duration;
+
+use http::HeaderMap;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::time::Instant;
+
+/// A platform's published limits for one account.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RateLimits {
+    /// Requests allowed per window (`None` = no window limit).
+    pub requests: Option<u32>,
+    /// The window.
+    pub window: Duration,
+    /// Requests in flight at once (`None` = no cap).
+    pub max_in_flight: Option<usize>,
+}
+
+impl RateLimits {
+    /// `requests` per `window`, no in-flight cap.
+    pub fn new(requests: u32, window: Duration) -> Self {
+        RateLimits {
+            requests: Some(requests.max(1)),
+            window: if window.is_zero() {
+                Duration::from_millis(1)
+            } else {
+                window
+            },
+            max_in_flight: None,
+        }
+    }
+
+    /// No limit at all.
+    pub fn unlimited() -> Self {
+        RateLimits {
+            requests: None,
+            window: Duration::from_secs(1),
+            max_in_flight: None,
+        }
+    }
+
+    /// Caps the requests in flight.
+    pub fn with_max_in_flight(mut self, n: usize) -> Self {
+        self.max_in_flight = Some(n.max(1));
+        self
+    }
+}
+
+struct Bucket {
+    tokens: f64,
+    last: Instant,
+    paused_until: Option<Instant>,
+}
+
+/// The shared budget of one account. Cheap to share as `Arc<RateBudget>`.
+pub struct RateBudget {
+    key: String,
+    limits: RateLimits,
+    bucket: Mutex<Bucket>,
+    in_flight: Option<Arc<Semaphore>>,
+}
+
+impl fmt::Debug for RateBudget {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RateBudget")
+            .field("key", &self.key)
+            .field("limits", &self.limits)
+            .finish()
+    }
+}
+
+/// Held while a request is in flight; dropping it frees the slot.
+#[derive(Debug)]
+pub struct RatePermit {
+    _permit: Option<OwnedSemaphorePermit>,
+}
+
+fn registry() -> &'static Mutex<HashMap<String, Weak<RateBudget>>> {
+    static REGISTRY: OnceLock<Mutex<HashMap<String, Weak<RateBudget>>>> = OnceLock::new();
+    REGISTRY.get_or_init(|| Mutex::new(HashMap::new()))
+}
+
+impl RateBudget {
+    /// A budget of its own (not shared through the registry).
+    pub fn new(key: impl Into<String>, limits: RateLimits) -> Arc<Self> {
+        Arc::new(RateBudget {
+            key: key.into(),
+            limits,
+            bucket: Mutex::new(Bucket {
+                tokens: f64::from(limits.requests.unwrap_or(0)),
+                last: Instant::now(),
+                paused_until: None,
+            }),
+            in_flight: limits.max_in_flight.map(|n| Arc::new(Semaphore::new(n))),
+        })
+    }
+
+    /// The process-wide budget of account `key` (`"bigcommerce:{store_hash}"`,
+    /// `"qbo:{realm}"`): the first caller's `limits` create it, later callers share it while
+    /// any holder keeps it alive.
+    pub fn shared(key: &str, limits: RateLimits) -> Arc<Self> {
+        let mut map = match registry().lock() {
+            Ok(m) => m,
+            Err(p) => p.into_inner(),
+        };
+        if let Some(existing) = map.get(key).and_then(Weak::upgrade) {
+            return existing;
+        }
+        map.retain(|_, w| w.strong_count() > 0);
+        let budget = RateBudget::new(key, limits);
+        map.insert(key.to_string(), Arc::downgrade(&budget));
+        budget
+    }
+
+    /// The account key.
+    pub fn key(&self) -> &str {
+        &self.key
+    }
+
+    /// The limits.
+    pub fn limits(&self) -> RateLimits {
+        self.limits
+    }
+
+    fn with_bucket<R>(&self, f: impl FnOnce(&mut Bucket) -> R) -> R {
+        match self.bucket.lock() {
+            Ok(mut b) => f(&mut b),
+            Err(p) => f(&mut p.into_inner()),
+        }
+    }
+
+    /// Waits for a slot in flight and a request in the window; hold the permit until the
+    /// response has arrived.
+    pub async fn acquire(&self) -> RatePermit {
+        let permit = match &self.in_flight {
+            Some(sem) => sem.clone().acquire_owned().await.ok(),
+            None => None,
+        };
+        loop {
+            let wait = self.with_bucket(|b| {
+                let now = Instant::now();
+                if let Some(until) = b.paused_until {
+                    if until > now {
+                        return Some(until - now);
+                    }
+                    b.paused_until = None;
+                }
+                let requests = self.limits.requests?;
+                let cap = f64::from(requests);
+                let rate = cap / self.limits.window.as_secs_f64();
+                let elapsed = now.saturating_duration_since(b.last).as_secs_f64();
+                b.tokens = (b.tokens + elapsed * rate).min(cap);
+                b.last = now;
+                if b.tokens >= 1.0 {
+                    b.tokens -= 1.0;
+                    None
+                } else {
+                    Some(Duration::from_secs_f64(
+                        ((1.0 - b.tokens) / rate).max(0.000_001),
+                    ))
+                }
+            });
+            match wait {
+                None => break,
+                Some(d) => tokio::time::sleep(d).await,
+            }
+        }
+        RatePermit { _permit: permit }
+    }
+
+    /// Pauses every caller of the account for `wait` (a `429`'s `Retry-After`).
+    pub fn pause_for(&self, wait: Duration) {
+        let until = Instant::now() + wait;
+        self.with_bucket(|b| {
+            if b.paused_until.is_none_or(|u| u < until) {
+                b.paused_until = Some(until);
+            }
+        });
+    }
+
+    /// Learns from a response's headers: BigCommerce's `X-Rate-Limit-Requests-Left` caps the
+    /// local tokens, and `0` left pauses the account for `X-Rate-Limit-Time-Reset-Ms` plus
+    /// 1 ms (the header is whole milliseconds, rounded down: waking a fraction early would
+    /// meet a 429).
+    pub fn observe(&self, headers: &HeaderMap) {
+        let num = |name: &str| {
+            headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse::<u64>().ok())
+        };
+        let left = num("x-rate-limit-requests-left");
+        let reset_ms = num("x-rate-limit-time-reset-ms");
+        if let Some(left) = left {
+            self.with_bucket(|b| b.tokens = b.tokens.min(left as f64));
+            if left == 0 {
+                if let Some(ms) = reset_ms {
+                    self.pause_for(Duration::from_millis(ms.saturating_add(1)));
+                }
+            }
+        }
+    }
+
+    /// When the account's pause ends, if it is paused.
+    pub fn paused_until(&self) -> Option<Instant> {
+        self.with_bucket(|b| b.paused_until.filter(|u| *u > Instant::now()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http::HeaderValue;
+
+    #[tokio::test(start_paused = true)]
+    async fn window_limit_spaces_requests() {
+        let b = RateBudget::new("t:window", RateLimits::new(2, Duration::from_secs(1)));
+        let t0 = Instant::now();
+        for _ in 0..4 {
+            let _p = b.acquire().await;
+        }
+        // 2 burst, then one every 500 ms.
+        assert_eq!(Instant::now() - t0, Duration::from_secs(1));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn requests_left_zero_pauses_the_account() {
+        let b = RateBudget::shared("t:learn", RateLimits::unlimited());
+        let same = RateBudget::shared("t:learn", RateLimits::new(1, Duration::from_secs(9)));
+        assert!(Arc::ptr_eq(&b, &same));
+        let mut h = HeaderMap::new();
+        h.insert("x-rate-limit-requests-left", HeaderValue::from_static("0"));
+        h.insert(
+            "x-rate-limit-time-reset-ms",
+            HeaderValue::from_static("1500"),
+        );
+        b.observe(&h);
+        let t0 = Instant::now();
+        let _p = same.acquire().await;
+        assert_eq!(Instant::now() - t0, Duration::from_millis(1501));
+    }
+
+    #[tokio::test]
+    async fn in_flight_cap() {
+        use futures::FutureExt;
+        let b = RateBudget::new("t:cap", RateLimits::unlimited().with_max_in_flight(2));
+        let p1 = b.acquire().await;
+        let _p2 = b.acquire().await;
+        assert!(
+            b.acquire().now_or_never().is_none(),
+            "a third request waits for a slot"
+        );
+        drop(p1);
+        assert!(b.acquire().now_or_never().is_some());
+    }
+}
