@@ -454,9 +454,13 @@ impl Storefront for BigCommerce {
         Ok(())
     }
 
-    /// Maps our lines to `order_product_id` (by line id, else by SKU) and the shipment to the
-    /// lines' `order_address_id`; lines shipping to different addresses need one shipment
-    /// each.
+    /// Maps our lines to `order_product_id` (by line id, else by SKU) and each line to its
+    /// `order_address_id`. BigCommerce takes one address per shipment, so lines shipping to
+    /// different addresses become one shipment per address; the first one's reference is
+    /// returned. Before posting, the order's existing shipments are read and an address that
+    /// already has a shipment with the same tracking number is skipped: a retry after a lost
+    /// answer, or after a failure half-way through the addresses, never ships (and notifies
+    /// the shopper) twice.
     async fn create_shipment(&self, id: &OrderId, shipment: &Shipment) -> Result<ShipmentRef> {
         let what = format!("order {id}");
         let products = self
@@ -472,8 +476,8 @@ impl Storefront for BigCommerce {
                 o.opt_id("order_address_id")?,
             ));
         }
-        let mut items = Vec::new();
-        let mut address: Option<String> = None;
+        // Items grouped by address, in the order addresses first appear.
+        let mut groups: Vec<(String, Vec<Value>)> = Vec::new();
         for (i, l) in shipment.lines.iter().enumerate() {
             let found = rows
                 .iter()
@@ -489,17 +493,10 @@ impl Storefront for BigCommerce {
                 )
                 .with_platform(PLATFORM));
             };
-            match (&address, addr) {
-                (None, Some(a)) => address = Some(a.clone()),
-                (Some(prev), Some(a)) if prev != a => {
-                    return Err(Error::new(
-                        ErrorKind::Invalid,
-                        format!("{what}: shipment lines ship to different addresses ({prev}, {a}); create one shipment per address"),
-                    )
-                    .with_platform(PLATFORM))
-                }
-                _ => {}
-            }
+            let Some(addr) = addr else {
+                // A digital line has no address and nothing to ship.
+                continue;
+            };
             let qty = l.quantity.normalize();
             if qty.fract() != Decimal::ZERO || qty <= Decimal::ZERO {
                 return Err(Error::new(
@@ -510,42 +507,77 @@ impl Storefront for BigCommerce {
                 )
                 .with_platform(PLATFORM));
             }
-            items.push(json!({ "order_product_id": pid.parse::<u64>().map(Value::from).unwrap_or(Value::String(pid.clone())), "quantity": qty.to_string().parse::<u64>().unwrap_or(0) }));
+            let item = json!({ "order_product_id": pid.parse::<u64>().map(Value::from).unwrap_or(Value::String(pid.clone())), "quantity": qty.to_string().parse::<u64>().unwrap_or(0) });
+            match groups.iter_mut().find(|(a, _)| a == addr) {
+                Some((_, items)) => items.push(item),
+                None => groups.push((addr.clone(), vec![item])),
+            }
         }
-        let Some(address) = address else {
+        if groups.is_empty() {
             return Err(Error::new(
                 ErrorKind::Invalid,
                 format!("{what}: the shipment has no physical line with a shipping address"),
             )
             .with_platform(PLATFORM));
-        };
-        let mut body = json!({
-            "order_address_id": json_id(&address),
-            "items": items,
-        });
-        if let Value::Object(m) = &mut body {
-            if let Some(t) = &shipment.tracking_number {
-                m.insert("tracking_number".into(), json!(t));
-            }
-            if let Some(c) = &shipment.carrier {
-                let slug = c.trim().to_ascii_lowercase().replace(' ', "-");
-                if SHIPPING_PROVIDERS.contains(&slug.as_str()) {
-                    m.insert("shipping_provider".into(), json!(slug));
+        }
+        let existing = self
+            .get_all("/v2/orders/{id}/shipments", id.as_str(), &what, &[])
+            .await?;
+        let mut first: Option<ShipmentRef> = None;
+        for (address, items) in groups {
+            let already = shipment.tracking_number.as_ref().and_then(|t| {
+                existing.iter().find(|e| {
+                    e.get("tracking_number").and_then(Value::as_str) == Some(t.as_str())
+                        && e.get("order_address_id").map(|a| match a {
+                            Value::String(s) => s.clone(),
+                            other => other.to_string(),
+                        }) == Some(address.clone())
+                })
+            });
+            if let Some(done) = already {
+                if first.is_none() {
+                    first = Some(parse_shipment_ref(done, id.as_str())?);
                 }
-                m.insert("tracking_carrier".into(), json!(slug));
+                continue;
             }
-            if let Some(v) = &shipment.ship_via {
-                m.insert("shipping_method".into(), json!(v));
+            let mut body = json!({
+                "order_address_id": json_id(&address),
+                "items": items,
+            });
+            if let Value::Object(m) = &mut body {
+                if let Some(t) = &shipment.tracking_number {
+                    m.insert("tracking_number".into(), json!(t));
+                }
+                if let Some(c) = &shipment.carrier {
+                    let slug = c.trim().to_ascii_lowercase().replace(' ', "-");
+                    if SHIPPING_PROVIDERS.contains(&slug.as_str()) {
+                        m.insert("shipping_provider".into(), json!(slug));
+                    }
+                    m.insert("tracking_carrier".into(), json!(slug));
+                }
+                if let Some(v) = &shipment.ship_via {
+                    m.insert("shipping_method".into(), json!(v));
+                }
+                if let Some(c) = &shipment.comments {
+                    m.insert("comments".into(), json!(c));
+                }
             }
-            if let Some(c) = &shipment.comments {
-                m.insert("comments".into(), json!(c));
+            let req = ApiRequest::post("/v2/orders/{id}/shipments")
+                .path_param("id", id)
+                .json(&body)?;
+            let created = self.get_json(req, &what).await?;
+            let r = parse_shipment_ref(&created, id.as_str())?;
+            if first.is_none() {
+                first = Some(r);
             }
         }
-        let req = ApiRequest::post("/v2/orders/{id}/shipments")
-            .path_param("id", id)
-            .json(&body)?;
-        let created = self.get_json(req, &what).await?;
-        parse_shipment_ref(&created, id.as_str())
+        first.ok_or_else(|| {
+            Error::new(
+                ErrorKind::Internal,
+                format!("{what}: no shipment was created"),
+            )
+            .with_platform(PLATFORM)
+        })
     }
 
     /// `PUT /v3/inventory/adjustments/absolute` at the configured location (default 1), by

@@ -693,3 +693,54 @@ async fn the_access_token_never_shows() {
         assert!(!text.contains(CANARY), "leak: {text}");
     }
 }
+
+/// Lines shipping to two addresses become one shipment per address, and a repeat of the same
+/// shipment (a retry after a lost answer) creates nothing new.
+#[tokio::test]
+async fn multi_address_shipment_is_split_and_never_repeated() {
+    let sb = sandbox(300, 5);
+    let bc = connect(&sb, "split");
+    let orders = all_orders(&bc, OrderQuery::default()).await;
+    let o = orders
+        .iter()
+        .find(|o| {
+            o.shipping_addresses.len() > 1
+                && o.lines
+                    .iter()
+                    .all(|l| l.physical && l.quantity_shipped.is_zero())
+        })
+        .expect("an unshipped order with two addresses among 300");
+    let shipment = Shipment {
+        tracking_number: Some("1ZSPLIT0001".into()),
+        carrier: Some("UPS".into()),
+        ship_via: None,
+        comments: None,
+        lines: o
+            .lines
+            .iter()
+            .map(|l| ShipmentLine {
+                line_id: Some(l.line_id.clone()),
+                sku: None,
+                quantity: l.quantity,
+            })
+            .collect(),
+        shipped_at: None,
+    };
+    let id: u64 = o.id.as_str().parse().unwrap();
+    let before = sb.shipments(id).len();
+    let first = bc.create_shipment(&o.id, &shipment).await.unwrap();
+    let after = sb.shipments(id);
+    let addresses: std::collections::BTreeSet<String> = o
+        .lines
+        .iter()
+        .filter_map(|l| l.shipping_address_id.clone())
+        .collect();
+    assert_eq!(after.len(), before + addresses.len());
+    let again = bc.create_shipment(&o.id, &shipment).await.unwrap();
+    assert_eq!(
+        sb.shipments(id).len(),
+        after.len(),
+        "a repeat must not ship twice"
+    );
+    assert_eq!(again.id, first.id);
+}

@@ -24,6 +24,8 @@ use crate::wire::{BatchResponse, Entity, Envelope, QueryResponse};
 #[derive(Clone, Debug)]
 pub struct QboApi {
     http: HttpClient,
+    // `/batch` has its own per-minute quota: its own budget.
+    batch_http: HttpClient,
     tokens: Arc<TokenCache>,
     realm: String,
     minor_version: u32,
@@ -71,15 +73,24 @@ impl QboApi {
             cache = cache.with_rotation_callback(cb.clone());
         }
         let tokens = Arc::new(cache);
-        let http = HttpClient::builder(PLATFORM, options.base_url.trim_end_matches('/'))
-            .transport(transport)
-            .retry(options.retry.clone())
-            .account(&format!("qbo:{}", options.realm_id), options.rate_limits)
-            .auth(Arc::new(BearerAuth::new(tokens.clone())))
-            .classifier(classifier())
-            .build()?;
+        let client = |account: String, limits| {
+            HttpClient::builder(PLATFORM, options.base_url.trim_end_matches('/'))
+                .transport(transport.clone())
+                .retry(options.retry.clone())
+                .account(&account, limits)
+                .auth(Arc::new(BearerAuth::new(tokens.clone())))
+                .classifier(classifier())
+                .throttle_wait(crate::config::THROTTLE_WAIT)
+                .build()
+        };
+        let http = client(format!("qbo:{}", options.realm_id), options.rate_limits)?;
+        let batch_http = client(
+            format!("qbo-batch:{}", options.realm_id),
+            options.batch_limits,
+        )?;
         Ok(QboApi {
             http,
+            batch_http,
             tokens,
             realm: options.realm_id.clone(),
             minor_version: options.minor_version,
@@ -196,7 +207,7 @@ impl QboApi {
             .idempotency(Idempotency::Keyed);
         let operation = format!("batch of {}", items_len(&body));
         let resp = self
-            .http
+            .batch_http
             .send_raw(req)
             .await
             .map_err(|e| e.with_operation(operation.clone()))?;

@@ -19,10 +19,20 @@ pub const MINOR_VERSION: u32 = 75;
 /// Items in one `/batch` request.
 pub const BATCH_SIZE: usize = 30;
 
-/// QBO's published limits per realm: 500 requests per minute, 10 in flight.
+/// QBO's published limits per realm: 500 requests per minute, 10 in flight. The budget of
+/// ordinary requests keeps 40 a minute aside for `/batch` calls, which have their own quota
+/// (40 per minute, [`qbo_batch_limits`]) and count towards the 500 too.
 pub fn qbo_rate_limits() -> RateLimits {
-    RateLimits::new(500, Duration::from_secs(60)).with_max_in_flight(10)
+    RateLimits::new(460, Duration::from_secs(60)).with_max_in_flight(10)
 }
+
+/// QBO's `/batch` quota per realm: 40 batches per minute.
+pub fn qbo_batch_limits() -> RateLimits {
+    RateLimits::new(40, Duration::from_secs(60)).with_max_in_flight(4)
+}
+
+/// How long a realm pauses after a 429, which QBO sends without a wait header.
+pub const THROTTLE_WAIT: Duration = Duration::from_secs(15);
 
 /// The connection to one company (realm).
 ///
@@ -56,6 +66,8 @@ pub struct QboOptions {
     pub on_refresh_token: Option<RotationCallback>,
     /// The realm's rate budget (default [`qbo_rate_limits`]).
     pub rate_limits: RateLimits,
+    /// The `/batch` quota (default [`qbo_batch_limits`]).
+    pub batch_limits: RateLimits,
     /// Retries of temporary failures.
     pub retry: RetryPolicy,
 }
@@ -102,6 +114,7 @@ impl QboOptions {
             currencies: Vec::new(),
             on_refresh_token: None,
             rate_limits: qbo_rate_limits(),
+            batch_limits: qbo_batch_limits(),
             retry: RetryPolicy::default(),
         }
     }

@@ -10,6 +10,7 @@
 
 use std::fmt;
 use std::sync::Arc;
+use std::time::Duration;
 
 use bc_core::{Error, ErrorKind, Result};
 use http::header::{HeaderName, HeaderValue};
@@ -41,6 +42,7 @@ struct Inner {
     auth: Option<Arc<dyn AuthProvider>>,
     classifier: ErrorClassifier,
     wait_hook: Option<WaitHook>,
+    throttle_wait: Option<Duration>,
     default_headers: HeaderMap,
 }
 
@@ -68,6 +70,7 @@ pub struct HttpClientBuilder {
     auth: Option<Arc<dyn AuthProvider>>,
     classifier: ErrorClassifier,
     wait_hook: Option<WaitHook>,
+    throttle_wait: Option<Duration>,
     default_headers: HeaderMap,
 }
 
@@ -131,6 +134,13 @@ impl HttpClientBuilder {
         self
     }
 
+    /// How long the whole account pauses after a 429 that names no wait (QuickBooks Online
+    /// sends none: its quota is per minute). Without it, such a 429 falls back to the backoff.
+    pub fn throttle_wait(mut self, wait: Duration) -> Self {
+        self.throttle_wait = Some(wait);
+        self
+    }
+
     /// A non-secret header sent on every request.
     pub fn default_header(mut self, name: HeaderName, value: HeaderValue) -> Self {
         self.default_headers.insert(name, value);
@@ -162,6 +172,7 @@ impl HttpClientBuilder {
                 auth: self.auth,
                 classifier: self.classifier,
                 wait_hook: self.wait_hook,
+                throttle_wait: self.throttle_wait,
                 default_headers: self.default_headers,
             }),
         })
@@ -188,6 +199,7 @@ impl HttpClient {
             auth: None,
             classifier: default_classifier(),
             wait_hook: None,
+            throttle_wait: None,
             default_headers: HeaderMap::new(),
         }
     }
@@ -313,6 +325,7 @@ impl HttpClient {
                         .or_else(|| parse_wait_headers(&api.headers))
                         .filter(|w| !w.is_zero());
                     if status == StatusCode::TOO_MANY_REQUESTS {
+                        let wait = wait.or(inner.throttle_wait);
                         if let Some(w) = wait {
                             inner.budget.pause_for(w.min(inner.retry.max_wait_header));
                         }

@@ -300,3 +300,25 @@ async fn a_401_triggers_one_refresh_and_one_retry() {
     let c_hits = m.hits().iter().filter(|h| h.1 == "/protected/c").count();
     assert_eq!(c_hits, 1);
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_429_without_wait_header_uses_the_platforms_throttle_wait() {
+    let m = mock(vec![Step::Status(429, vec![], "{}")]);
+    let c = HttpClient::builder("mock", "http://mock.invalid/api")
+        .transport(Arc::new(RouterTransport::new(router(m.clone()))))
+        .account("t:429-throttle-wait", RateLimits::unlimited())
+        .retry(policy())
+        .throttle_wait(Duration::from_secs(15))
+        .build()
+        .unwrap();
+    let resp = c
+        .send(ApiRequest::get("/v3/company/1/query"))
+        .await
+        .unwrap();
+    assert_eq!(resp.attempts, 2);
+    assert!(
+        gap(&m, 0) >= Duration::from_secs(15),
+        "waited only {:?}",
+        gap(&m, 0)
+    );
+}
