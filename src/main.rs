@@ -17,7 +17,7 @@ struct Cli {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Runs the whole cycle on embedded defaults: the BigCommerce sandbox into the embedded ERP.
-    Demo,
+    Demo(cli::demo::DemoArgs),
     /// Writes a fully commented settings file to start from.
     Init {
         /// Where to write it.
@@ -50,11 +50,26 @@ fn main() -> ExitCode {
         }
     };
     let result: Result<(), String> = match cli.command {
-        Command::Demo => Err("bcsync demo is not built yet: it needs the sync engine, the embedded ERP and the BigCommerce connector, which are being built.".into()),
+        Command::Demo(args) => {
+            let (json, ledger) = (args.json, args.ledger);
+            runtime.block_on(cli::demo::run(args)).and_then(|summary| {
+                if json {
+                    serde_json::to_string(&summary)
+                        .map(|s| println!("{s}"))
+                        .map_err(|e| e.to_string())
+                } else {
+                    cli::demo::print(&summary, ledger);
+                    Ok(())
+                }
+            })
+        }
         Command::Init { path, force } => cli::init::run(&path, force),
         Command::Check { config } => std::fs::read_to_string(&config)
             .map_err(|e| format!("cannot read {}: {e}", config.display()))
-            .and_then(|text| bc_core::Settings::from_toml_str(&text).map_err(|e| format!("{}: {e}", config.display())))
+            .and_then(|text| {
+                bc_core::Settings::from_toml_str(&text)
+                    .map_err(|e| format!("{}: {e}", config.display()))
+            })
             .map(|_| println!("{}: settings are valid", config.display())),
         Command::Sandbox(args) => runtime.block_on(cli::sandbox::run(args)),
     };

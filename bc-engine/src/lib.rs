@@ -1,1 +1,63 @@
-//! bc-engine (work in progress).
+//! # bc-engine — the bcsync sync engine
+//!
+//! - [`Engine`]: the jobs over any [`bc_core::Storefront`], [`bc_core::Ledger`] and
+//!   [`StateStore`] — orders, statuses, shipments, inventory, refunds, payouts, erp-orders and
+//!   the audit — each returning a [`RunReport`];
+//! - exactly-once writes through the state store's journal (intent → write → done; after an
+//!   unknown outcome the ledger is searched by import id before writing again);
+//! - [`StateStore`]: cross-references, cursors, the write journal, the exception queue, the
+//!   connector log, last-pushed inventory and leases; [`MemoryStateStore`] in memory, and
+//!   [`state_conformance`] for any implementation (`bc-state` has the SQLite one);
+//! - [`Scheduler`]: an interval per job, "sync now", webhook wake-ups, interval changes that
+//!   apply at once;
+//! - `testing` (cargo feature): in-memory storefront and ledger fakes with fault hooks.
+//!
+//! ## Exactly once
+//!
+//! Every ledger write goes through the journal ([`StateStore::journal_intent`] →
+//! write → [`StateStore::journal_done`]), keyed by entity + operation + import id + revision.
+//! When the intent already existed (an earlier attempt's outcome is unknown: a timeout, a
+//! 502 after commit, a crash), the engine first searches the ledger by import id
+//! (`find_document` / `find_documents`, `find_credit_memo`, `find_journal`, `find_client`,
+//! `find_items`) and adopts what it finds. The storefront status change comes only after
+//! `done` is recorded. Receipts rely on the ledger's idempotency keys
+//! (`capabilities().idempotency_keys`); without them an unknown receipt outcome goes to the
+//! exception queue for a person, as do storefront shipments and ERP-originated orders (the
+//! storefront cannot be searched for them).
+//!
+//! ```no_run
+//! # async fn demo(storefront: std::sync::Arc<dyn bc_core::Storefront>,
+//! #               ledger: std::sync::Arc<dyn bc_core::Ledger>,
+//! #               settings: bc_core::Settings) -> bc_core::Result<()> {
+//! use std::sync::Arc;
+//! use bc_engine::{Engine, Job, MemoryStateStore, Scheduler};
+//! let engine = Arc::new(Engine::new(storefront, ledger, Arc::new(MemoryStateStore::new()), settings.clone()));
+//! let report = engine.run(Job::Orders).await?; // once
+//! println!("{report}");
+//! let (scheduler, handle) = Scheduler::new(engine.clone(), Scheduler::intervals_from(&settings));
+//! tokio::spawn(scheduler.run());
+//! handle.sync_now(Job::Inventory);
+//! # Ok(()) }
+//! ```
+#![forbid(unsafe_code)]
+
+mod engine;
+pub mod jobs;
+mod memory_state;
+mod report;
+pub mod scheduler;
+pub mod state;
+pub mod state_conformance;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
+
+pub use engine::{payload_hash, Engine, EngineOptions, MappingHook};
+pub use jobs::audit::{AuditReport, Finding};
+pub use memory_state::MemoryStateStore;
+pub use report::{Failure, Job, RequestCounts, RunReport};
+pub use scheduler::{Scheduler, SchedulerHandle};
+pub use state::{
+    CrossRef, Direction, EntityKind, ExceptionFilter, ExceptionReason, ExceptionRecord,
+    ExceptionStatus, Lease, LogEntry, LogQuery, Outcome, StateStore, WriteKey, WriteRecord,
+    WriteState,
+};

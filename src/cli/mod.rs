@@ -1,4 +1,5 @@
 //! The subcommands of `bcsync`.
 
+pub mod demo;
 pub mod init;
 pub mod sandbox;

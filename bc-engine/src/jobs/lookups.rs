@@ -1,0 +1,338 @@
+//! Finding and creating clients (O4) and items (O7) before a document is planned.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use bc_core::plan::{item_key, plan_client, ClientPlan};
+use bc_core::{
+    ClientKey, ClientRef, Error, ErrorKind, ItemKey, ItemRef, LedgerRef, NewItem, Order, Result,
+    Settings,
+};
+use chrono::Utc;
+
+use crate::engine::{internal, payload_hash, Engine, Run, Side};
+use crate::state::{EntityKind, WriteKey, WriteState};
+
+pub(crate) fn client_key_text(key: &ClientKey) -> String {
+    match key {
+        ClientKey::ImportId(v) => format!("import_id:{v}"),
+        ClientKey::Email(v) => format!("email:{}", v.to_lowercase()),
+        ClientKey::DisplayName(v) => format!("name:{v}"),
+    }
+}
+
+pub(crate) fn item_key_text(key: &ItemKey) -> String {
+    match key {
+        ItemKey::Sku(s) => format!("sku:{s}"),
+        ItemKey::Name(n) => format!("name:{n}"),
+    }
+}
+
+/// Whether an error of a write may hide a write that happened (search before writing again).
+pub(crate) fn maybe_written(e: &Error) -> bool {
+    e.is_temporary() || matches!(e.kind(), ErrorKind::OutcomeUnknown | ErrorKind::Conflict)
+}
+
+impl Engine {
+    fn cached_client(&self, keys: &[ClientKey]) -> Option<ClientRef> {
+        let cache = self.clients.lock().ok()?;
+        keys.iter().find_map(|k| cache.get(k).cloned())
+    }
+
+    fn cache_client(&self, keys: &[ClientKey], client: &ClientRef) {
+        if let Ok(mut cache) = self.clients.lock() {
+            for k in keys {
+                cache.insert(k.clone(), client.clone());
+            }
+        }
+    }
+
+    /// Searches the client of `order` by the plan's keys, in order; `None` when not found.
+    pub(crate) async fn find_client(
+        &self,
+        run: &Run,
+        plan: &ClientPlan,
+    ) -> Result<Option<ClientRef>> {
+        if let Some(c) = self.cached_client(&plan.keys) {
+            return Ok(Some(c));
+        }
+        for key in &plan.keys {
+            let found = self
+                .retry(run, Side::Ledger, || self.ledger.find_client(key))
+                .await?;
+            if let Some(c) = found {
+                self.cache_client(&plan.keys, &c);
+                return Ok(Some(c));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Finds the client of `order`, or creates it (exactly once: journalled, searched again
+    /// after an unknown outcome). `searched`: the caller has just searched the ledger by the
+    /// plan's keys and found nothing.
+    pub(crate) async fn find_or_create_client(
+        &self,
+        run: &Run,
+        order: &Order,
+        settings: &Settings,
+        searched: bool,
+    ) -> Result<ClientRef> {
+        let plan = plan_client(order, settings);
+        if !searched {
+            if let Some(c) = self.find_client(run, &plan).await? {
+                return Ok(c);
+            }
+        }
+        let lock_name = plan
+            .keys
+            .first()
+            .map(client_key_text)
+            .unwrap_or_else(|| format!("order:{}", order.id));
+        let lock = self.lock_for(&format!("client:{lock_name}"));
+        let _guard = lock.lock().await;
+        // Another task of this process may have created it while we waited.
+        if let Some(c) = self.cached_client(&plan.keys) {
+            return Ok(c);
+        }
+        let key = WriteKey::new(EntityKind::Client, "create", lock_name, 0);
+        let prev = self
+            .state
+            .journal_intent(&key, &payload_hash(&plan.new_client), Utc::now())
+            .await?;
+        match prev.map(|p| p.state) {
+            Some(WriteState::Done { at }) => {
+                let c = ClientRef {
+                    at,
+                    display_name: plan.new_client.display_name.clone(),
+                };
+                self.cache_client(&plan.keys, &c);
+                return Ok(c);
+            }
+            // An earlier creation's outcome is unknown: search before creating.
+            Some(WriteState::Intent) => {
+                if let Some(c) = self.find_client(run, &plan).await? {
+                    self.state.journal_done(&key, &c.at, Utc::now()).await?;
+                    return Ok(c);
+                }
+            }
+            _ => {}
+        }
+        let mut attempt = 0;
+        loop {
+            run.count(Side::Ledger);
+            match self.ledger.create_client(&plan.new_client).await {
+                Ok(c) => {
+                    self.state.journal_done(&key, &c.at, Utc::now()).await?;
+                    self.cache_client(&plan.keys, &c);
+                    return Ok(c);
+                }
+                Err(e) if maybe_written(&e) && attempt + 1 < self.options.attempts.max(1) => {
+                    self.backoff(attempt, &e).await;
+                    attempt += 1;
+                    if let Some(c) = self.find_client(run, &plan).await? {
+                        self.state.journal_done(&key, &c.at, Utc::now()).await?;
+                        return Ok(c);
+                    }
+                }
+                Err(e) => {
+                    if !maybe_written(&e) {
+                        self.state
+                            .journal_failed(&key, &e.to_string(), Utc::now())
+                            .await?;
+                    }
+                    return Err(e.context(format!("client of order {}", order.id)));
+                }
+            }
+        }
+    }
+
+    /// The item keys of `order`'s lines.
+    pub(crate) fn item_keys(order: &Order, settings: &Settings) -> BTreeSet<ItemKey> {
+        order
+            .lines
+            .iter()
+            .filter_map(|l| item_key(l, settings))
+            .collect()
+    }
+
+    /// Finds the items of `order` (cache, then one `find_items` call for the rest). Items not
+    /// found are absent from the map.
+    pub(crate) async fn find_items(
+        &self,
+        run: &Run,
+        order: &Order,
+        settings: &Settings,
+        known_missing: Option<&BTreeSet<ItemKey>>,
+    ) -> Result<BTreeMap<ItemKey, ItemRef>> {
+        let keys = Self::item_keys(order, settings);
+        self.find_item_keys(run, keys, known_missing).await
+    }
+
+    /// Finds items by key: the cache first, then one `find_items` call for the keys neither
+    /// cached nor in `known_missing` (keys this run has just searched without finding).
+    pub(crate) async fn find_item_keys(
+        &self,
+        run: &Run,
+        keys: BTreeSet<ItemKey>,
+        known_missing: Option<&BTreeSet<ItemKey>>,
+    ) -> Result<BTreeMap<ItemKey, ItemRef>> {
+        let mut out = BTreeMap::new();
+        let mut missing = Vec::new();
+        {
+            let cache = self
+                .items
+                .lock()
+                .map_err(|_| internal("item cache poisoned"))?;
+            for k in keys {
+                match cache.get(&k) {
+                    Some(i) => {
+                        out.insert(k, i.clone());
+                    }
+                    None if known_missing.is_some_and(|m| m.contains(&k)) => {}
+                    None => missing.push(k),
+                }
+            }
+        }
+        if missing.is_empty() {
+            return Ok(out);
+        }
+        let found = self
+            .retry(run, Side::Ledger, || self.ledger.find_items(&missing))
+            .await?;
+        let mut cache = self
+            .items
+            .lock()
+            .map_err(|_| internal("item cache poisoned"))?;
+        for (k, f) in missing.into_iter().zip(found) {
+            if let Some(i) = f {
+                cache.insert(k.clone(), i.clone());
+                out.insert(k, i);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Creates the items of `order` that `items` lacks (`create_missing_items`, O7), with the
+    /// accounts of `orders.new_items`.
+    pub(crate) async fn create_missing_items(
+        &self,
+        run: &Run,
+        order: &Order,
+        settings: &Settings,
+        items: &mut BTreeMap<ItemKey, ItemRef>,
+    ) -> Result<()> {
+        let n = &settings.orders.new_items;
+        for line in &order.lines {
+            let Some(key) = item_key(line, settings) else {
+                continue;
+            };
+            if items.contains_key(&key) {
+                continue;
+            }
+            let Some(sku) = line.sku.clone() else {
+                continue;
+            };
+            let key_text = item_key_text(&key);
+            let lock = self.lock_for(&format!("item:{key_text}"));
+            let _guard = lock.lock().await;
+            let cached = self
+                .items
+                .lock()
+                .map_err(|_| internal("item cache poisoned"))?
+                .get(&key)
+                .cloned();
+            if let Some(i) = cached {
+                items.insert(key, i);
+                continue;
+            }
+            let name = match &key {
+                ItemKey::Name(n) => n.clone(),
+                ItemKey::Sku(_) => line.name.clone(),
+            };
+            let new_item = NewItem {
+                sku: sku.clone(),
+                name,
+                item_type: n.item_type,
+                income_account: n.income_account.clone().unwrap_or_default(),
+                expense_account: n.expense_account.clone(),
+                cogs_account: n.cogs_account.clone(),
+                asset_account: n.asset_account.clone(),
+                product_class: n.product_class.clone(),
+                unit_price: Some(line.unit_price_ex_tax),
+            };
+            let wkey = WriteKey::new(EntityKind::Item, "create", key_text.clone(), 0);
+            let prev = self
+                .state
+                .journal_intent(&wkey, &payload_hash(&new_item), Utc::now())
+                .await?;
+            let search = |k: ItemKey| async move {
+                let r = self
+                    .retry(run, Side::Ledger, || {
+                        self.ledger.find_items(std::slice::from_ref(&k))
+                    })
+                    .await?;
+                Ok::<_, Error>(r.into_iter().next().flatten())
+            };
+            let created: ItemRef = match prev.map(|p| p.state) {
+                Some(WriteState::Done { at }) => ItemRef {
+                    at,
+                    name: new_item.name.clone(),
+                    sku: Some(sku.clone()),
+                    tracks_inventory: false,
+                },
+                Some(WriteState::Intent) if search(key.clone()).await?.is_some() => {
+                    search(key.clone())
+                        .await?
+                        .ok_or_else(|| internal("item vanished"))?
+                }
+                _ => {
+                    let mut attempt = 0;
+                    loop {
+                        run.count(Side::Ledger);
+                        match self.ledger.create_item(&new_item).await {
+                            Ok(i) => break i,
+                            Err(e)
+                                if maybe_written(&e)
+                                    && attempt + 1 < self.options.attempts.max(1) =>
+                            {
+                                self.backoff(attempt, &e).await;
+                                attempt += 1;
+                                if let Some(i) = search(key.clone()).await? {
+                                    break i;
+                                }
+                            }
+                            Err(e) => {
+                                if !maybe_written(&e) {
+                                    self.state
+                                        .journal_failed(&wkey, &e.to_string(), Utc::now())
+                                        .await?;
+                                }
+                                return Err(e.context(format!(
+                                    "creating item `{sku}` for order {}",
+                                    order.id
+                                )));
+                            }
+                        }
+                    }
+                }
+            };
+            self.state
+                .journal_done(&wkey, &created.at, Utc::now())
+                .await?;
+            self.items
+                .lock()
+                .map_err(|_| internal("item cache poisoned"))?
+                .insert(key.clone(), created.clone());
+            items.insert(key, created);
+        }
+        Ok(())
+    }
+}
+
+/// A stand-in client for a dry plan (before anything is created).
+pub(crate) fn placeholder_client(plan: &ClientPlan) -> ClientRef {
+    ClientRef {
+        at: LedgerRef::new("(to be created)"),
+        display_name: plan.new_client.display_name.clone(),
+    }
+}

@@ -1,0 +1,8 @@
+//! The jobs (ARCHITECTURE §4), each a method of [`crate::Engine`] returning a
+//! [`crate::RunReport`].
+
+pub mod audit;
+pub mod fulfilment;
+pub(crate) mod lookups;
+pub mod money;
+pub mod orders;

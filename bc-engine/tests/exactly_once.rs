@@ -1,0 +1,197 @@
+//! Exactly once (ARCHITECTURE §4): writes applied then reported as unknown, and crashes at
+//! random await points, never post twice and never lose an order.
+
+mod common;
+
+use std::sync::Arc;
+
+use bc_core::{Ledger, Storefront};
+use bc_engine::testing::{test_settings, Fault, FaultPlan, FaultyLedger, FaultyStorefront};
+use bc_engine::{Engine, EntityKind, ExceptionFilter, StateStore, WriteState};
+use common::*;
+
+#[tokio::test]
+async fn a_post_applied_then_unknown_is_found_and_adopted() {
+    let w = World::with_orders(5);
+    let plan = FaultPlan::new(1, 0);
+    plan.script(
+        "post_sales_document",
+        [Fault::AppliedThenUnknown, Fault::AppliedThenUnknown],
+    );
+    let ledger: Arc<dyn Ledger> = Arc::new(FaultyLedger::new(w.ledger.clone(), plan.clone()));
+    let report = w
+        .engine_on(ledger, test_settings(""))
+        .sync_orders()
+        .await
+        .unwrap();
+    assert!(report.is_clean(), "{report}");
+    assert_eq!(report.adopted, 2, "{report}");
+    assert_eq!(report.done, 5);
+    w.ledger.with(|l| {
+        assert_eq!(l.documents.len(), 5);
+        for i in 1..=5 {
+            assert_eq!(l.documents_for(&format!("BC1{i}")).len(), 1);
+        }
+    });
+    assert_eq!(plan.injected(), 2);
+}
+
+#[tokio::test]
+async fn a_batch_applied_then_unknown_is_searched_not_reposted() {
+    let w = World::with_orders(30);
+    w.ledger.set_capabilities(|c| c.batch_size = 10);
+    let plan = FaultPlan::new(2, 0);
+    plan.script("post_sales_documents", [Fault::AppliedThenUnknown]);
+    let ledger: Arc<dyn Ledger> = Arc::new(FaultyLedger::new(w.ledger.clone(), plan));
+    let report = w
+        .engine_on(ledger, test_settings(""))
+        .sync_orders()
+        .await
+        .unwrap();
+    assert!(report.is_clean(), "{report}");
+    assert_eq!(report.adopted, 10, "{report}");
+    assert_eq!(w.ledger.with(|l| l.documents.len()), 30);
+}
+
+#[tokio::test]
+async fn an_intent_left_by_a_crash_is_searched_before_writing_again() {
+    let w = World::with_orders(1);
+    let plan = FaultPlan::new(3, 0);
+    plan.script("post_sales_document", [Fault::CrashAfter]);
+    let ledger: Arc<dyn Ledger> = Arc::new(FaultyLedger::new(w.ledger.clone(), plan.clone()));
+    let engine = w.engine_on(ledger, test_settings(""));
+    tokio::select! {
+        r = engine.sync_orders() => panic!("the run should have crashed: {r:?}"),
+        _ = plan.crashed() => {}
+    }
+    drop(engine);
+    // The write happened, the journal says "intent", the storefront status did not change.
+    let pending = w.state.journal_pending().await.unwrap();
+    assert!(pending
+        .iter()
+        .any(|r| r.key.entity == EntityKind::Order && r.state == WriteState::Intent));
+    assert_eq!(w.ledger.with(|l| l.documents.len()), 1);
+    assert_eq!(
+        w.storefront.status_of("1"),
+        Some(bc_core::StatusId::new(AWAITING_FULFILLMENT))
+    );
+    // A new engine on the same store searches, adopts, and only then sets the status.
+    let report = w.default_engine().sync_orders().await.unwrap();
+    assert_eq!(report.adopted, 1, "{report}");
+    assert_eq!(w.ledger.with(|l| l.documents.len()), 1);
+    assert_eq!(
+        w.storefront.status_of("1"),
+        Some(bc_core::StatusId::new(COMPLETED))
+    );
+    assert!(w
+        .state
+        .journal_pending()
+        .await
+        .unwrap()
+        .iter()
+        .all(|r| r.key.entity != EntityKind::Order));
+}
+
+/// Crashes at random await points (≥ 10) and 10% random faults on both sides, on one shared
+/// state store: every order ends posted exactly once with the downloaded status.
+#[tokio::test]
+async fn random_crashes_and_faults_never_duplicate_or_lose_an_order() {
+    const ORDERS: u64 = 150;
+    let w = World::with_orders(ORDERS);
+    w.ledger.set_capabilities(|c| c.batch_size = 5);
+    let plan = FaultPlan::new(20_261_122, 100);
+    let mut crashes = 0;
+    let mut clean = false;
+    for round in 0..400 {
+        let ledger: Arc<dyn Ledger> = Arc::new(FaultyLedger::new(w.ledger.clone(), plan.clone()));
+        let storefront: Arc<dyn Storefront> =
+            Arc::new(FaultyStorefront::new(w.storefront.clone(), plan.clone()));
+        let engine = Engine::with_options(
+            storefront,
+            ledger,
+            w.state.clone() as Arc<dyn StateStore>,
+            test_settings(""),
+            fast(),
+        );
+        if crashes < 12 {
+            plan.crash_after_calls(1 + plan.next_below(25));
+        } else {
+            plan.crash_after_calls(u64::MAX / 2);
+        }
+        tokio::select! {
+            r = engine.sync_orders() => {
+                if let Ok(report) = r {
+                    let all_done = (1..=ORDERS).all(|i| {
+                        w.storefront.status_of(&i.to_string())
+                            == Some(bc_core::StatusId::new(COMPLETED))
+                    });
+                    if report.is_clean() && all_done && crashes >= 10 {
+                        clean = true;
+                        break;
+                    }
+                }
+            }
+            _ = plan.crashed() => { crashes += 1; }
+        }
+        assert!(round < 399, "never converged");
+    }
+    assert!(clean);
+    assert!(crashes >= 10);
+    let faults = plan.injected();
+    assert!(faults >= 10, "{faults} faults");
+    w.ledger.with(|l| {
+        assert_eq!(l.documents.len() as u64, ORDERS, "duplicates or losses");
+        for i in 1..=ORDERS {
+            assert_eq!(l.documents_for(&format!("BC1{i}")).len(), 1, "order {i}");
+        }
+        assert_eq!(l.receipts.len() as u64, ORDERS);
+        // Clients and items are created once even across crashes.
+        assert_eq!(l.clients.len(), 7);
+        assert_eq!(l.items.len(), 6);
+    });
+    let open = w
+        .state
+        .exceptions(&ExceptionFilter::open(EntityKind::Order))
+        .await
+        .unwrap();
+    assert!(open.is_empty(), "{open:?}");
+    println!(
+        "orders {ORDERS}, faults {faults}, crashes {crashes}, posted {}, duplicated 0, lost 0",
+        w.ledger.with(|l| l.documents.len())
+    );
+}
+
+#[tokio::test]
+async fn a_job_leased_by_another_worker_is_skipped_until_the_lease_expires() {
+    let w = World::with_orders(2);
+    let now = chrono::Utc::now();
+    assert!(w
+        .state
+        .acquire_lease(
+            "job:orders",
+            "other-host:1",
+            now,
+            std::time::Duration::from_secs(600)
+        )
+        .await
+        .unwrap());
+    let engine = w.default_engine();
+    let r = engine.run(bc_engine::Job::Orders).await.unwrap();
+    assert!(r.notes[0].contains("other-host:1"), "{r}");
+    assert_eq!(w.ledger.with(|l| l.documents.len()), 0);
+    // The other worker died: its lease lapses, and this engine takes over.
+    assert!(w
+        .state
+        .acquire_lease(
+            "job:orders",
+            "other-host:1",
+            now - chrono::Duration::hours(1),
+            std::time::Duration::from_secs(1)
+        )
+        .await
+        .unwrap());
+    let r = engine.run(bc_engine::Job::Orders).await.unwrap();
+    assert_eq!(r.done, 2, "{r}");
+    // Released after the run.
+    assert_eq!(w.state.lease("job:orders").await.unwrap(), None);
+}

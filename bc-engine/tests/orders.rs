@@ -1,0 +1,319 @@
+//! The orders job (O1–O15, P1–P3) against the in-memory fakes.
+
+mod common;
+
+use bc_core::{ErrorKind, IssueCode, OrderId, StatusId};
+use bc_engine::testing::{sample_order, test_settings};
+use bc_engine::{
+    Direction, EntityKind, ExceptionFilter, ExceptionReason, ExceptionStatus, LogQuery, Outcome,
+    StateStore,
+};
+use common::*;
+
+#[tokio::test]
+async fn imports_orders_once_with_receipts_and_downloaded_status() {
+    let w = World::with_orders(12);
+    let engine = w.default_engine();
+    let report = engine.sync_orders().await.unwrap();
+    assert_eq!(report.seen, 12, "{report}");
+    assert_eq!(report.done, 12, "{report}");
+    assert!(report.is_clean(), "{report}");
+    assert!(report.requests.ledger > 0 && report.requests.storefront > 0);
+
+    w.ledger.with(|l| {
+        assert_eq!(l.documents.len(), 12);
+        for i in 1..=12u64 {
+            let docs = l.documents_for(&format!("BC1{i}"));
+            assert_eq!(docs.len(), 1, "order {i}");
+            let order = sample_order(i, AWAITING_FULFILLMENT, "CA State Tax");
+            // O3/O6: import id and number; the total equals the storefront total.
+            assert_eq!(docs[0].doc.total(), order.total_inc_tax, "order {i}");
+            assert_eq!(
+                docs[0].doc.number,
+                bc_core::DocNumber::Fixed(format!("BC-{i}"))
+            );
+        }
+        // P1: one captured card receipt per order.
+        assert_eq!(l.receipts.len(), 12);
+        // O4: 7 distinct shoppers by e-mail; clients matched, not duplicated.
+        assert_eq!(l.clients.len(), 7, "{:?}", l.clients);
+        // O7: items created once per SKU (5 widgets + gift box).
+        assert_eq!(l.items.len(), 6);
+    });
+    // O2: downloaded status after the import.
+    for i in 1..=12 {
+        assert_eq!(
+            w.storefront.status_of(&i.to_string()),
+            Some(StatusId::new(COMPLETED))
+        );
+    }
+    // L1: the connector log has one "done" per order.
+    let log = w
+        .state
+        .search_log(&LogQuery {
+            entity: Some(EntityKind::Order),
+            outcome: Some(Outcome::Done),
+            ..LogQuery::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(log.len(), 12);
+    assert!(log.iter().all(|e| e.direction == Direction::ToLedger));
+
+    // A second run finds nothing new and posts nothing.
+    let again = engine.sync_orders().await.unwrap();
+    assert_eq!(again.done, 0, "{again}");
+    assert_eq!(w.ledger.with(|l| l.documents.len()), 12);
+}
+
+#[tokio::test]
+async fn batches_posts_in_the_ledgers_batch_size() {
+    let w = World::with_orders(65);
+    w.ledger.set_capabilities(|c| c.batch_size = 30);
+    let report = w.default_engine().sync_orders().await.unwrap();
+    assert_eq!(report.done, 65, "{report}");
+    // 65 orders in chunks of at most 30: three batch calls.
+    let mut batches = w.ledger.with(|l| l.batches.clone());
+    batches.sort_unstable();
+    assert_eq!(batches, vec![5, 30, 30]);
+    assert_eq!(w.ledger.with(|l| l.documents.len()), 65);
+}
+
+#[tokio::test]
+async fn unmapped_tax_zone_goes_to_the_exception_queue_and_posts_nothing_then_retry_posts_it() {
+    let w = World::new();
+    w.storefront
+        .add_orders([sample_order(40, AWAITING_FULFILLMENT, "Mars Colony Tax")]);
+    let engine = w.default_engine();
+    let report = engine.sync_orders().await.unwrap();
+    assert_eq!(report.failed.len(), 1, "{report}");
+    assert!(!report.failed[0].temporary);
+
+    // Nothing was written to the ledger: no document, no client, no item.
+    w.ledger.with(|l| {
+        assert_eq!(l.postings(), 0);
+        assert!(l.clients.is_empty());
+        assert!(l.items.is_empty());
+    });
+    // O2: import_error_status, with the reason kept.
+    assert_eq!(
+        w.storefront.status_of("40"),
+        Some(StatusId::new(MANUAL_VERIFICATION))
+    );
+    let ex = w
+        .state
+        .exception(EntityKind::Order, "40")
+        .await
+        .unwrap()
+        .expect("an exception");
+    assert_eq!(ex.status, ExceptionStatus::Open);
+    let tax_issue = ex.reasons.iter().find_map(|r| match r {
+        ExceptionReason::Mapping { issue } if issue.code == IssueCode::UnmappedTaxZone => {
+            Some(issue.clone())
+        }
+        _ => None,
+    });
+    let tax_issue = tax_issue.expect("an unmapped tax zone issue");
+    assert_eq!(tax_issue.setting.as_deref(), Some("tax_map"));
+    assert_eq!(tax_issue.order, Some(OrderId::new("40")));
+    assert!(tax_issue.message.contains("Mars Colony Tax"));
+
+    // The order is no longer importable: a plain second run leaves it alone.
+    let again = engine.sync_orders().await.unwrap();
+    assert_eq!(again.seen, 0, "{again}");
+
+    // Fix the settings, ask for a retry: it is posted, set downloaded, exception resolved.
+    let fixed =
+        bc_core::Settings::from_toml_str(&bc_engine::testing::test_settings_toml("").replace(
+            "\"CA State Tax\" = \"TAX\"",
+            "\"CA State Tax\" = \"TAX\"\n\"Mars Colony Tax\" = \"MARS\"",
+        ))
+        .unwrap();
+    engine.set_settings(fixed);
+    assert!(w
+        .state
+        .request_retry(EntityKind::Order, "40")
+        .await
+        .unwrap());
+    let retry = engine.sync_orders().await.unwrap();
+    assert_eq!(retry.done, 1, "{retry}");
+    assert_eq!(w.ledger.with(|l| l.documents_for("BC140").len()), 1);
+    assert_eq!(w.storefront.status_of("40"), Some(StatusId::new(COMPLETED)));
+    let ex = w
+        .state
+        .exception(EntityKind::Order, "40")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(ex.status, ExceptionStatus::Resolved);
+    assert!(w
+        .state
+        .exceptions(&ExceptionFilter::open(EntityKind::Order))
+        .await
+        .unwrap()
+        .is_empty());
+}
+
+#[tokio::test]
+async fn an_unknown_status_in_the_settings_fails_at_start_naming_the_key() {
+    let w = World::with_orders(2);
+    let settings =
+        bc_core::Settings::from_toml_str(&bc_engine::testing::test_settings_toml("").replace(
+            "downloaded_status = \"Completed\"",
+            "downloaded_status = \"Dowloaded\"",
+        ))
+        .unwrap();
+    let err = w.engine(settings).sync_orders().await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Config);
+    assert!(
+        err.to_string().contains("orders.downloaded_status"),
+        "{err}"
+    );
+    assert_eq!(w.ledger.with(|l| l.postings()), 0);
+}
+
+#[tokio::test]
+async fn unknown_items_go_to_the_exception_queue_when_not_created() {
+    let w = World::with_orders(1);
+    let settings =
+        bc_core::Settings::from_toml_str(&bc_engine::testing::test_settings_toml("").replace(
+            "create_missing_items = true",
+            "create_missing_items = false",
+        ))
+        .unwrap();
+    let report = w.engine(settings).sync_orders().await.unwrap();
+    assert_eq!(report.failed.len(), 1, "{report}");
+    let ex = w
+        .state
+        .exception(EntityKind::Order, "1")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(ex.reasons.iter().any(|r| matches!(r,
+        ExceptionReason::Mapping { issue } if issue.code == IssueCode::UnknownItem)));
+    assert_eq!(w.ledger.with(|l| l.postings()), 0);
+}
+
+#[tokio::test]
+async fn an_order_put_back_to_new_updates_the_same_document() {
+    let w = World::with_orders(3);
+    let engine = w.default_engine();
+    engine.sync_orders().await.unwrap();
+    let before = w.ledger.with(|l| l.documents_for("BC12")[0].at.clone());
+
+    // The merchant changes the order (another quantity) and puts it back to "new" (O14).
+    w.storefront.with(|d| {
+        let o = d.orders.get_mut(&OrderId::new("2")).unwrap();
+        let extra = o.lines[1].unit_price_ex_tax;
+        o.lines[1].quantity += rust_decimal::Decimal::ONE;
+        o.lines[1].total_ex_tax += extra;
+        o.total_ex_tax += extra;
+        o.total_inc_tax += extra;
+        o.taxes
+            .retain(|t| t.target != bc_core::TaxTarget::Line("2-2".into()));
+        let tax: rust_decimal::Decimal = o.taxes.iter().map(|t| t.amount).sum();
+        o.total_inc_tax = o.total_ex_tax + tax;
+        o.total_tax = tax;
+        o.payments[0].amount = o.total_inc_tax;
+    });
+    w.storefront.set_status("2", AWAITING_FULFILLMENT);
+    let report = engine.sync_orders().await.unwrap();
+    assert_eq!(report.done, 1, "{report}");
+    w.ledger.with(|l| {
+        let docs = l.documents_for("BC12");
+        assert_eq!(docs.len(), 1, "never a second document");
+        assert_eq!(docs[0].at.id, before.id);
+        assert_eq!(docs[0].updates, 1);
+        assert_eq!(l.documents.len(), 3);
+    });
+    assert_eq!(w.storefront.status_of("2"), Some(StatusId::new(COMPLETED)));
+
+    // Put back again with no change: nothing is written, the status is set again.
+    w.storefront.set_status("2", AWAITING_FULFILLMENT);
+    let report = engine.sync_orders().await.unwrap();
+    assert_eq!(report.skipped, 1, "{report}");
+    assert_eq!(w.ledger.with(|l| l.documents_for("BC12")[0].updates), 1);
+    assert_eq!(w.storefront.status_of("2"), Some(StatusId::new(COMPLETED)));
+}
+
+#[tokio::test]
+async fn a_changed_order_whose_document_is_closed_goes_to_the_exception_queue() {
+    let w = World::with_orders(1);
+    let engine = w.default_engine();
+    engine.sync_orders().await.unwrap();
+    w.ledger.with(|l| l.documents[0].editable = false);
+    w.storefront.with(|d| {
+        let o = d.orders.get_mut(&OrderId::new("1")).unwrap();
+        o.customer_message = Some("please gift wrap".into());
+    });
+    w.storefront.set_status("1", AWAITING_FULFILLMENT);
+    let report = engine.sync_orders().await.unwrap();
+    assert_eq!(report.failed.len(), 1, "{report}");
+    assert!(report.failed[0].reasons[0].contains("can no longer be changed"));
+    assert_eq!(w.ledger.with(|l| l.documents.len()), 1);
+    assert_eq!(w.ledger.with(|l| l.documents[0].updates), 0);
+    assert_eq!(
+        w.storefront.status_of("1"),
+        Some(StatusId::new(MANUAL_VERIFICATION))
+    );
+}
+
+#[tokio::test]
+async fn start_date_and_several_importable_statuses() {
+    let w = World::new();
+    // Order 1 pending (id 1), order 2 awaiting fulfilment, order 3 shipped: 1 and 2 import.
+    w.storefront.add_orders([
+        sample_order(1, "1", "CA State Tax"),
+        sample_order(2, AWAITING_FULFILLMENT, "CA State Tax"),
+        sample_order(3, "2", "CA State Tax"),
+    ]);
+    let settings =
+        bc_core::Settings::from_toml_str(&bc_engine::testing::test_settings_toml("").replace(
+            "new_order_status = [\"Awaiting Fulfillment\"]",
+            "new_order_status = [\"Awaiting Fulfillment\", \"Pending\"]",
+        ))
+        .unwrap();
+    let report = w.engine(settings).sync_orders().await.unwrap();
+    assert_eq!(report.done, 2, "{report}");
+    assert_eq!(w.ledger.with(|l| l.documents_for("BC13").len()), 0);
+
+    // start_date after every order: nothing is listed.
+    let w = World::with_orders(3);
+    let late = test_settings("").sync.clone();
+    assert!(late.start_date.is_none());
+    let settings =
+        bc_core::Settings::from_toml_str(&bc_engine::testing::test_settings_toml("").replace(
+            "import_source_code = \"BC1\"",
+            "import_source_code = \"BC1\"\nstart_date = \"2027-01-01\"",
+        ))
+        .unwrap();
+    let report = w.engine(settings).sync_orders().await.unwrap();
+    assert_eq!(report.seen, 0, "{report}");
+}
+
+#[tokio::test]
+async fn a_mapping_hook_carries_extra_storefront_fields_to_the_ledger() {
+    let w = World::new();
+    let mut order = sample_order(5, AWAITING_FULFILLMENT, "CA State Tax");
+    order.custom.insert(
+        "po_number".into(),
+        serde_json::Value::String("PO-778".into()),
+    );
+    w.storefront.add_orders([order]);
+    let engine = w.default_engine();
+    engine.set_mapping_hook(Some(std::sync::Arc::new(
+        |o: &bc_core::Order, d: &mut bc_core::SalesDocument| {
+            if let Some(po) = o.custom.get("po_number").and_then(|v| v.as_str()) {
+                d.custom.insert("PO".into(), po.to_string());
+            }
+        },
+    )));
+    let r = engine.sync_orders().await.unwrap();
+    assert_eq!(r.done, 1, "{r}");
+    w.ledger.with(|l| {
+        assert_eq!(
+            l.documents[0].doc.custom.get("PO").map(String::as_str),
+            Some("PO-778")
+        );
+    });
+}
