@@ -35,6 +35,55 @@ enum Command {
     },
     /// Serves one platform's sandbox on a loopback port and prints its URL and credentials.
     Sandbox(cli::sandbox::SandboxArgs),
+    /// Runs the service: every job on its interval until Ctrl-C.
+    Run {
+        /// The settings file.
+        #[arg(long, default_value = "bcsync.toml")]
+        config: std::path::PathBuf,
+    },
+    /// Runs one job once (orders, statuses, shipments, inventory, refunds, payouts, erp-orders, audit).
+    Sync {
+        /// The job.
+        job: String,
+        /// Run it once and exit (the only mode; accepted for clarity).
+        #[arg(long)]
+        once: bool,
+        /// The settings file.
+        #[arg(long, default_value = "bcsync.toml")]
+        config: std::path::PathBuf,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The exception queue: what could not be synced, and why.
+    Exceptions {
+        /// The settings file.
+        #[arg(long, default_value = "bcsync.toml", global = true)]
+        config: std::path::PathBuf,
+        #[command(subcommand)]
+        command: cli::service::ExceptionsCommand,
+    },
+    /// The connector log.
+    Log {
+        /// The settings file.
+        #[arg(long, default_value = "bcsync.toml")]
+        config: std::path::PathBuf,
+        /// Only this entity kind (order, refund, shipment…).
+        #[arg(long)]
+        entity: Option<String>,
+        /// Only this outcome (done, failed, skipped…).
+        #[arg(long)]
+        outcome: Option<String>,
+        /// At most this many entries.
+        #[arg(long, default_value_t = 100)]
+        limit: usize,
+    },
+    /// The monitoring sweep: imported-not-posted, refunds without credit memo, drift.
+    Audit {
+        /// The settings file.
+        #[arg(long, default_value = "bcsync.toml")]
+        config: std::path::PathBuf,
+    },
 }
 
 fn main() -> ExitCode {
@@ -72,6 +121,23 @@ fn main() -> ExitCode {
             })
             .map(|_| println!("{}: settings are valid", config.display())),
         Command::Sandbox(args) => runtime.block_on(cli::sandbox::run(args)),
+        Command::Run { config } => runtime.block_on(cli::service::run(&config)),
+        Command::Sync {
+            job,
+            once: _,
+            config,
+            json,
+        } => runtime.block_on(cli::service::sync(&config, &job, json)),
+        Command::Exceptions { config, command } => {
+            runtime.block_on(cli::service::exceptions(&config, command))
+        }
+        Command::Log {
+            config,
+            entity,
+            outcome,
+            limit,
+        } => runtime.block_on(cli::service::log(&config, entity, outcome, limit)),
+        Command::Audit { config } => runtime.block_on(cli::service::audit(&config)),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -648,7 +648,7 @@ impl Default for PaymentSettings {
 }
 
 /// Shipping and fulfilment (S1–S3).
-#[derive(Debug, Clone, Deserialize, Default)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ShippingSettings {
     /// Push ledger shipments to the storefront (S1).
@@ -669,6 +669,20 @@ pub struct ShippingSettings {
     /// Storefront shipping method → ledger ship via.
     #[serde(default)]
     pub ship_via_map: BTreeMap<String, String>,
+}
+
+impl Default for ShippingSettings {
+    /// Shipments are pushed (S1) whether or not the file has a `[shipping]` section.
+    fn default() -> Self {
+        ShippingSettings {
+            enabled: true,
+            warehouse: None,
+            default_ship_via: None,
+            auto_create_ship_via: false,
+            default_shipment_product_class: None,
+            ship_via_map: BTreeMap::new(),
+        }
+    }
 }
 
 /// Which side's status changes are copied to the other (T2).

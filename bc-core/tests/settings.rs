@@ -147,3 +147,19 @@ fn status_map_never_posts_from_the_storefront() {
     );
     assert_eq!(s.status.to_storefront("completed"), Some("Completed"));
 }
+
+#[test]
+fn shipping_is_on_with_or_without_its_section() {
+    let with = Settings::from_toml_str(EXAMPLE).unwrap();
+    assert!(with.shipping.enabled);
+    let start = EXAMPLE.find("[shipping]\n").unwrap();
+    let end = EXAMPLE.find("# Order status sync").unwrap();
+    let mut without = EXAMPLE.to_string();
+    without.replace_range(start..end, "");
+    let without = without.replace(
+        "[inventory]\nenabled = true",
+        "[inventory]\nenabled = false",
+    );
+    let s = Settings::from_toml_str(&without).unwrap();
+    assert!(s.shipping.enabled, "S1 is on by default");
+}

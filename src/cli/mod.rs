@@ -3,3 +3,4 @@
 pub mod demo;
 pub mod init;
 pub mod sandbox;
+pub mod service;
