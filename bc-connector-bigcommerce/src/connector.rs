@@ -581,8 +581,9 @@ impl Storefront for BigCommerce {
     }
 
     /// `PUT /v3/inventory/adjustments/absolute` at the configured location (default 1), by
-    /// SKU. Absolute
-    /// quantities make a repeat harmless, so it is retried like a read.
+    /// SKU. Absolute quantities make a repeat harmless, so it is retried like a read. SKUs the
+    /// store does not have are skipped with a warning (a ledger holds more items than the store
+    /// sells); the others are still pushed.
     async fn set_inventory(&self, levels: &[InventoryLevel]) -> Result<()> {
         if levels.is_empty() {
             return Ok(());
@@ -606,16 +607,41 @@ impl Storefront for BigCommerce {
                     format!("sku {}: quantity {} out of range", l.sku, l.available),
                 )
             })?;
-            items.push(json!({
-                "location_id": self.config.inventory_location_id,
-                "sku": l.sku.as_str(),
-                "quantity": q,
-            }));
+            items.push((l.sku.as_str().to_string(), q));
         }
-        let req = ApiRequest::put("/v3/inventory/adjustments/absolute")
-            .json(&json!({ "reason": "bcsync", "items": items }))?
-            .idempotency(Idempotency::Idempotent);
-        self.client.send(req).await?;
+        // A ledger holds items the store does not sell; BigCommerce refuses the whole batch for
+        // one unknown SKU (422 "Item with sku X does not exist"). Those SKUs are dropped, named
+        // in a warning, and the rest is pushed.
+        let mut unknown: Vec<String> = Vec::new();
+        loop {
+            if items.is_empty() {
+                break;
+            }
+            let body: Vec<Value> = items
+                .iter()
+                .map(|(sku, q)| json!({ "location_id": self.config.inventory_location_id, "sku": sku, "quantity": q }))
+                .collect();
+            let req = ApiRequest::put("/v3/inventory/adjustments/absolute")
+                .json(&json!({ "reason": "bcsync", "items": body }))?
+                .idempotency(Idempotency::Idempotent);
+            match self.client.send(req).await {
+                Ok(_) => break,
+                Err(e) if e.kind() == ErrorKind::Invalid => {
+                    let text = e.to_string();
+                    let missing = items.iter().position(|(sku, _)| {
+                        text.contains(&format!("Item with sku {sku} does not exist"))
+                    });
+                    match missing {
+                        Some(i) => unknown.push(items.remove(i).0),
+                        None => return Err(e),
+                    }
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        if !unknown.is_empty() {
+            tracing::warn!(skus = %unknown.join(", "), "inventory: SKUs not in the BigCommerce store were skipped");
+        }
         Ok(())
     }
 

@@ -744,3 +744,27 @@ async fn multi_address_shipment_is_split_and_never_repeated() {
     );
     assert_eq!(again.id, first.id);
 }
+
+/// A SKU the store does not sell does not stop the others from being pushed.
+#[tokio::test]
+async fn inventory_skips_skus_the_store_does_not_have() {
+    let sb = sandbox(5, 2);
+    let bc = connect(&sb, "unknown-sku");
+    let known = sb.skus().into_iter().next().expect("a sku");
+    let levels = vec![
+        InventoryLevel {
+            sku: Sku::new("NOT-IN-STORE-1"),
+            available: Decimal::from(3),
+        },
+        InventoryLevel {
+            sku: Sku::new(known.clone()),
+            available: Decimal::from(41),
+        },
+        InventoryLevel {
+            sku: Sku::new("NOT-IN-STORE-2"),
+            available: Decimal::from(3),
+        },
+    ];
+    bc.set_inventory(&levels).await.unwrap();
+    assert_eq!(sb.stock_at(&known, 1), Some(41));
+}
