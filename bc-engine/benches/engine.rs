@@ -26,44 +26,7 @@ use bc_state::SqliteStateStore;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use secrecy::SecretString;
 
-const SANDBOX_SETTINGS: &str = r#"
-[storefront]
-platform = "bigcommerce"
-store_hash = "bench"
-access_token = "unused"
-[ledger]
-platform = "qbo"
-realm_id = "bench"
-client_id = "unused"
-client_secret = "unused"
-refresh_token = "unused"
-[sync]
-import_source_code = "BC1"
-[orders]
-new_order_status = ["11"]
-downloaded_status = "10"
-import_error_status = "12"
-order_number_prefix = "BC-"
-create_missing_items = true
-[orders.new_items]
-income_account = "Sales of Product Income"
-[posting]
-discount_gl = "Discounts given"
-gift_card_liability_gl = "Gift Card Liability"
-store_credit_gl = "Gift Card Liability"
-shipping_item = "Shipping"
-handling_gl = "Shipping Income"
-wrapping_gl = "Sales of Product Income"
-rounding_gl = "Sales of Product Income"
-non_taxable_code = "NON"
-[tax_map]
-"Texas State Tax" = "California"
-"Austin City Tax" = "California"
-"California State Tax" = "California"
-"District Tax" = "California"
-[payments]
-record_payments = false
-"#;
+const SANDBOX_SETTINGS: &str = include_str!("common/qbo_settings.toml");
 
 fn options() -> EngineOptions {
     EngineOptions {
