@@ -210,13 +210,7 @@ impl Ledger for Erp {
     async fn post_sales_documents(&self, docs: &[SalesDocument]) -> Vec<Result<LedgerRef>> {
         let mut w = match self.write().await {
             Ok(w) => w,
-            Err(e) => {
-                let msg = e.to_string();
-                return docs
-                    .iter()
-                    .map(|_| Err(err(ErrorKind::Unavailable, msg.clone()).with_temporary(true)))
-                    .collect();
-            }
+            Err(e) => return unavailable_for_each(docs.len(), &e),
         };
         let mut out = Vec::with_capacity(docs.len());
         let mut cache = sales::Cache::default();
@@ -258,13 +252,7 @@ impl Ledger for Erp {
     async fn find_documents(&self, ids: &[ImportId]) -> Vec<Result<Option<LedgerDocument>>> {
         let mut c = match self.read().await {
             Ok(c) => c,
-            Err(e) => {
-                let msg = e.to_string();
-                return ids
-                    .iter()
-                    .map(|_| Err(err(ErrorKind::Unavailable, msg.clone()).with_temporary(true)))
-                    .collect();
-            }
+            Err(e) => return unavailable_for_each(ids.len(), &e),
         };
         let mut out = Vec::with_capacity(ids.len());
         for id in ids {
@@ -598,4 +586,12 @@ impl Ledger for Erp {
         }
         Ok(total)
     }
+}
+
+/// The same temporary "database unavailable" error for each of `n` batch items.
+fn unavailable_for_each<T>(n: usize, e: &bc_core::Error) -> Vec<Result<T>> {
+    let msg = e.to_string();
+    (0..n)
+        .map(|_| Err(err(ErrorKind::Unavailable, msg.clone()).with_temporary(true)))
+        .collect()
 }

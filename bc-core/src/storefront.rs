@@ -68,15 +68,6 @@ pub trait Storefront: Send + Sync {
     /// The statuses the storefront has, with their labels.
     async fn statuses(&self) -> Result<Vec<OrderStatus>>;
 
-    /// Fetches several orders; the default calls [`Storefront::order`] for each.
-    async fn orders_by_id(&self, ids: &[OrderId]) -> Vec<Result<Order>> {
-        let mut out = Vec::with_capacity(ids.len());
-        for id in ids {
-            out.push(self.order(id).await);
-        }
-        out
-    }
-
     /// Pushes any number of levels, split into batches of the platform's size.
     async fn set_inventory_batched(&self, levels: &[InventoryLevel]) -> Vec<Result<()>> {
         let size = self.capabilities().inventory_batch_size.max(1);
