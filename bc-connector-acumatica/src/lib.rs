@@ -1,0 +1,1 @@
+//! bc-connector-acumatica (being built).

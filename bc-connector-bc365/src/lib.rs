@@ -1,0 +1,1 @@
+//! bc-connector-bc365 (being built).

@@ -1,0 +1,1 @@
+//! bc-connector-magento (being built).

@@ -1,0 +1,1 @@
+//! bc-fuzz (being built).

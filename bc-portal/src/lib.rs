@@ -1,0 +1,1 @@
+//! bc-portal (being built).

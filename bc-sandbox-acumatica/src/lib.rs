@@ -1,0 +1,1 @@
+//! bc-sandbox-acumatica (being built).

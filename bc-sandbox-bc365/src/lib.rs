@@ -1,0 +1,1 @@
+//! bc-sandbox-bc365 (being built).

@@ -1,0 +1,1 @@
+//! bc-sandbox-magento (being built).
