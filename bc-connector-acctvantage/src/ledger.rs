@@ -4,8 +4,8 @@ use bc_core::{
     async_trait, Address, Client, ClientKey, ClientRef, CreditMemo, Cursor, CustomerId, Decimal,
     DocumentKind, DocumentStatus, ErrorKind, ImportId, InventoryLevel, ItemKey, ItemRef, ItemType,
     JournalEntry, Ledger, LedgerCapabilities, LedgerDocument, LedgerOrder, LedgerRef,
-    LedgerShipment, NewItem, NewOrder, NewOrderLine, OrderId, Page, ReceiptPosting, Result,
-    SalesDocument, Shipment, ShipmentLine, Sku, StatusId, TaxModel,
+    LedgerShipment, NewItem, NewOrder, NewOrderLine, OrderId, Page, ReceiptPosting, RefundId,
+    Result, SalesDocument, Shipment, ShipmentLine, Sku, StatusId, TaxModel,
 };
 
 use crate::clients;
@@ -21,10 +21,7 @@ use crate::schema::{accounts, DEFAULT_PRODUCT_CLASS};
 /// A page of a change feed: `next` is the position after the last item while items come,
 /// `None` once there is nothing new (the caller keeps the last `next` it saw).
 fn feed<T>(items: Vec<T>, last: Option<i64>) -> Page<T> {
-    Page {
-        next: last.map(|s| Cursor(s.to_string())),
-        items,
-    }
+    Page::new(items, last.map(|s| Cursor(s.to_string())))
 }
 
 fn parse_date(s: &str) -> Option<chrono::DateTime<chrono::Utc>> {
@@ -126,30 +123,28 @@ async fn class_for(c: &mut Conn, item: &NewItem) -> Result<String> {
 #[async_trait]
 impl Ledger for Erp {
     fn capabilities(&self) -> LedgerCapabilities {
-        LedgerCapabilities {
-            platform: PLATFORM.to_string(),
-            document_kinds: vec![
-                DocumentKind::SalesOrder,
-                DocumentKind::Invoice,
-                DocumentKind::SalesReceipt,
-            ],
-            batch_size: 500,
-            idempotency_keys: false,
-            max_doc_number_len: Some(30),
-            max_client_name_len: Some(clients::MAX_NAME),
-            home_currency: self.options.home_currency,
-            currencies: self.options.currencies.clone(),
-            tax_model: TaxModel::Document,
-            precision_override: None,
-            create_items: true,
-            credit_memos: true,
-            journals: true,
-            shipments: true,
-            availability: true,
-            document_statuses: true,
-            set_document_status: true,
-            new_orders: true,
-        }
+        let mut caps = LedgerCapabilities::new(PLATFORM, self.options.home_currency);
+        caps.document_kinds = vec![
+            DocumentKind::SalesOrder,
+            DocumentKind::Invoice,
+            DocumentKind::SalesReceipt,
+        ];
+        caps.batch_size = 500;
+        caps.idempotency_keys = false;
+        caps.max_doc_number_len = Some(30);
+        caps.max_client_name_len = Some(clients::MAX_NAME);
+        caps.currencies = self.options.currencies.clone();
+        caps.tax_model = TaxModel::Document;
+        caps.precision_override = None;
+        caps.create_items = true;
+        caps.credit_memos = true;
+        caps.journals = true;
+        caps.shipments = true;
+        caps.availability = true;
+        caps.document_statuses = true;
+        caps.set_document_status = true;
+        caps.new_orders = true;
+        caps
     }
 
     async fn find_client(&self, key: &ClientKey) -> Result<Option<ClientRef>> {
@@ -304,10 +299,10 @@ impl Ledger for Erp {
     async fn find_credit_memo(
         &self,
         import_id: &ImportId,
-        refund_id: &str,
+        refund_id: &RefundId,
     ) -> Result<Option<LedgerRef>> {
         let mut c = self.read().await?;
-        credit::find_credit_memo(&mut c, &import_id.to_string(), refund_id).await
+        credit::find_credit_memo(&mut c, &import_id.to_string(), refund_id.as_str()).await
     }
 
     async fn find_journal(&self, key: &str) -> Result<Option<LedgerRef>> {
@@ -528,7 +523,12 @@ impl Ledger for Erp {
         Ok(feed(out, last))
     }
 
-    async fn link_storefront_order(&self, at: &LedgerRef, storefront_order: &str) -> Result<()> {
+    async fn link_storefront_order(
+        &self,
+        at: &LedgerRef,
+        storefront_order: &OrderId,
+    ) -> Result<()> {
+        let storefront_order = storefront_order.as_str();
         let mut w = self.write().await?;
         let c = w.conn();
         let h = load_head(c, at).await?;

@@ -373,17 +373,16 @@ fn parse_cursor(c: &Option<Cursor>) -> Result<(usize, u32)> {
 #[async_trait]
 impl Storefront for BigCommerce {
     fn capabilities(&self) -> StorefrontCapabilities {
-        StorefrontCapabilities {
-            platform: PLATFORM.into(),
-            max_page_size: MAX_PAGE,
-            inventory_batch_size: INVENTORY_BATCH,
-            create_orders: true,
-            refunds: true,
-            // BigCommerce has no payouts (settlements) API.
-            payouts: false,
-            inventory: true,
-            webhooks: true,
-        }
+        let mut caps = StorefrontCapabilities::new(PLATFORM);
+        caps.max_page_size = MAX_PAGE;
+        caps.inventory_batch_size = INVENTORY_BATCH;
+        caps.create_orders = true;
+        caps.refunds = true;
+        // BigCommerce has no payouts (settlements) API.
+        caps.payouts = false;
+        caps.inventory = true;
+        caps.webhooks = true;
+        caps
     }
 
     /// Orders by status(es) and modified/created since, 250 per page. v2 filters one status
@@ -425,10 +424,7 @@ impl Storefront for BigCommerce {
                 .buffered(self.config.concurrency.max(1))
                 .try_collect()
                 .await?;
-            return Ok(Page {
-                items: orders,
-                next,
-            });
+            return Ok(Page::new(orders, next));
         }
     }
 
@@ -696,7 +692,7 @@ impl Storefront for BigCommerce {
             None if rows.len() >= MAX_PAGE as usize => Some(Cursor(format!("{}", page + 1))),
             _ => None,
         };
-        Ok(Page { items: out, next })
+        Ok(Page::new(out, next))
     }
 
     /// Unsupported: BigCommerce has no payouts (settlements) API; payouts come from the

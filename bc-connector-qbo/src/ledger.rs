@@ -8,7 +8,7 @@ use bc_core::{
     Client, ClientKey, ClientRef, CreditKind, CreditMemo, Currency, Cursor, DocumentKind,
     DocumentStatus, Error, ErrorKind, ImportId, InventoryLevel, ItemKey, ItemRef, JournalEntry,
     Ledger, LedgerCapabilities, LedgerDocument, LedgerOrder, LedgerRef, LedgerShipment, NewItem,
-    Page, ReceiptPosting, Result, SalesDocument, Shipment, Sku, TaxModel,
+    Page, ReceiptPosting, RefundId, Result, SalesDocument, Shipment, Sku, TaxModel,
 };
 use bc_http::HttpTransport;
 use serde_json::Value;
@@ -755,29 +755,27 @@ fn envelope_forms(env: &Envelope) -> Vec<(DocumentKind, SalesForm)> {
 #[async_trait]
 impl Ledger for QboLedger {
     fn capabilities(&self) -> LedgerCapabilities {
-        LedgerCapabilities {
-            platform: PLATFORM.to_string(),
-            document_kinds: vec![DocumentKind::Invoice, DocumentKind::SalesReceipt],
-            batch_size: BATCH_SIZE,
-            idempotency_keys: true,
-            max_doc_number_len: Some(mapping::MAX_DOC_NUMBER),
-            max_client_name_len: Some(MAX_DISPLAY_NAME),
-            home_currency: self.company.home_currency,
-            currencies: self.company.currencies.clone(),
-            tax_model: match self.company.style {
-                TaxStyle::Us => TaxModel::Document,
-                TaxStyle::NonUs => TaxModel::PerLine,
-            },
-            precision_override: None,
-            create_items: true,
-            credit_memos: true,
-            journals: true,
-            shipments: true,
-            availability: true,
-            document_statuses: true,
-            set_document_status: false,
-            new_orders: false,
-        }
+        let mut caps = LedgerCapabilities::new(PLATFORM, self.company.home_currency);
+        caps.document_kinds = vec![DocumentKind::Invoice, DocumentKind::SalesReceipt];
+        caps.batch_size = BATCH_SIZE;
+        caps.idempotency_keys = true;
+        caps.max_doc_number_len = Some(mapping::MAX_DOC_NUMBER);
+        caps.max_client_name_len = Some(MAX_DISPLAY_NAME);
+        caps.currencies = self.company.currencies.clone();
+        caps.tax_model = match self.company.style {
+            TaxStyle::Us => TaxModel::Document,
+            TaxStyle::NonUs => TaxModel::PerLine,
+        };
+        caps.precision_override = None;
+        caps.create_items = true;
+        caps.credit_memos = true;
+        caps.journals = true;
+        caps.shipments = true;
+        caps.availability = true;
+        caps.document_statuses = true;
+        caps.set_document_status = false;
+        caps.new_orders = false;
+        caps
     }
 
     async fn find_client(&self, key: &ClientKey) -> Result<Option<ClientRef>> {
@@ -1041,7 +1039,7 @@ impl Ledger for QboLedger {
             }
             Err(e) if is_duplicate_doc_number(&e) => {
                 match self
-                    .find_credit_memo(&memo.import_id, &memo.refund_id)
+                    .find_credit_memo(&memo.import_id, &RefundId::new(memo.refund_id.clone()))
                     .await?
                 {
                     Some(at) => Ok(at),
@@ -1076,9 +1074,9 @@ impl Ledger for QboLedger {
     async fn find_credit_memo(
         &self,
         import_id: &ImportId,
-        refund_id: &str,
+        refund_id: &RefundId,
     ) -> Result<Option<LedgerRef>> {
-        let key = credit_key(import_id, refund_id);
+        let key = credit_key(import_id, refund_id.as_str());
         for entity in ["CreditMemo", "RefundReceipt"] {
             let q = self.marked(entity, "PrivateNote", &key).await?;
             let forms = if entity == "CreditMemo" {
@@ -1162,7 +1160,7 @@ impl Ledger for QboLedger {
                 },
             });
         }
-        Ok(Page { items, next })
+        Ok(Page::new(items, next))
     }
 
     /// Quantities on hand of every inventory item (QBO has one stock location: `warehouse` is
@@ -1196,10 +1194,10 @@ impl Ledger for QboLedger {
                 })
             })
             .collect();
-        Ok(Page {
+        Ok(Page::new(
             items,
-            next: (n == PAGE).then(|| Cursor((start + PAGE).to_string())),
-        })
+            (n == PAGE).then(|| Cursor((start + PAGE).to_string())),
+        ))
     }
 
     /// Invoices updated since the cursor, with a status of `Open`, `Partially paid` or `Paid`.
@@ -1239,7 +1237,7 @@ impl Ledger for QboLedger {
                 changed_at,
             });
         }
-        Ok(Page { items, next })
+        Ok(Page::new(items, next))
     }
 
     /// Unsupported: QBO invoices have no settable workflow status.
@@ -1253,10 +1251,6 @@ impl Ledger for QboLedger {
     }
 
     /// Unsupported, as [`Ledger::new_orders`].
-    async fn link_storefront_order(&self, _at: &LedgerRef, _storefront_order: &str) -> Result<()> {
-        Err(Error::unsupported(PLATFORM, "ledger-originated orders"))
-    }
-
     /// Up to 30 documents per `/batch` request, one result per document. Documents that cannot
     /// be mapped fail alone; a 6140 on our own number adopts the document found by import id.
     async fn post_sales_documents(&self, docs: &[SalesDocument]) -> Vec<Result<LedgerRef>> {

@@ -11,7 +11,7 @@ use crate::document::{
 };
 use crate::error::Result;
 use crate::fulfilment::{DocumentStatus, InventoryLevel, LedgerOrder, LedgerShipment};
-use crate::ids::{ImportId, LedgerRef};
+use crate::ids::{ImportId, LedgerRef, OrderId, RefundId};
 use crate::item::{ItemKey, ItemRef, NewItem};
 use crate::money::Currency;
 use crate::page::{Cursor, Page};
@@ -29,7 +29,18 @@ pub enum TaxModel {
 }
 
 /// What a ledger connector can do.
+///
+/// `#[non_exhaustive]` with [`Default`] (nothing supported, batch size 1, USD home currency): a
+/// connector names only what it can do, and a new capability breaks no outside connector.
+///
+/// ```
+/// # use bc_core::{LedgerCapabilities, Currency};
+/// let mut caps = LedgerCapabilities::new("csv", Currency::EUR);
+/// caps.journals = true;
+/// assert!(!caps.credit_memos);
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct LedgerCapabilities {
     /// Platform name (`"qbo"`, `"acctvantage"`).
     pub platform: String,
@@ -67,9 +78,49 @@ pub struct LedgerCapabilities {
     pub set_document_status: bool,
     /// Whether [`Ledger::new_orders`] works (ERP-originated orders).
     pub new_orders: bool,
+    /// Whether [`Ledger::find_receipt`] works: receipts whose outcome is unknown can be found
+    /// again. Without it (and without idempotency keys) such a receipt goes to the exception
+    /// queue for a person.
+    pub find_receipts: bool,
+}
+
+impl Default for LedgerCapabilities {
+    fn default() -> Self {
+        LedgerCapabilities {
+            platform: String::new(),
+            document_kinds: vec![DocumentKind::Invoice],
+            batch_size: 1,
+            idempotency_keys: false,
+            max_doc_number_len: None,
+            max_client_name_len: None,
+            home_currency: Currency::USD,
+            currencies: Vec::new(),
+            tax_model: TaxModel::default(),
+            precision_override: None,
+            create_items: false,
+            credit_memos: false,
+            journals: false,
+            shipments: false,
+            availability: false,
+            document_statuses: false,
+            set_document_status: false,
+            new_orders: false,
+            find_receipts: false,
+        }
+    }
 }
 
 impl LedgerCapabilities {
+    /// The capabilities of `platform` keeping its books in `home_currency`; everything else as
+    /// in [`Default`] (set the fields the connector supports).
+    pub fn new(platform: impl Into<String>, home_currency: Currency) -> Self {
+        LedgerCapabilities {
+            platform: platform.into(),
+            home_currency,
+            ..LedgerCapabilities::default()
+        }
+    }
+
     /// Decimal places of amounts in `currency`.
     pub fn precision(&self, currency: Currency) -> u32 {
         self.precision_override
@@ -104,8 +155,11 @@ pub trait Ledger: Send + Sync {
     /// Finds items, one answer per key, in order.
     async fn find_items(&self, keys: &[ItemKey]) -> Result<Vec<Option<ItemRef>>>;
 
-    /// Creates an item.
-    async fn create_item(&self, item: &NewItem) -> Result<ItemRef>;
+    /// Creates an item. Gated by [`LedgerCapabilities::create_items`].
+    async fn create_item(&self, item: &NewItem) -> Result<ItemRef> {
+        let _ = item;
+        Err(self.unsupported("creating items"))
+    }
 
     /// Finds the sales document made from an order, by its import id.
     async fn find_document(&self, import_id: &ImportId) -> Result<Option<LedgerDocument>>;
@@ -113,46 +167,108 @@ pub trait Ledger: Send + Sync {
     /// Posts a sales document.
     async fn post_sales_document(&self, doc: &SalesDocument) -> Result<LedgerRef>;
 
-    /// Replaces the content of a document posted earlier (O14), while it is editable.
-    async fn update_sales_document(&self, at: &LedgerRef, doc: &SalesDocument)
-        -> Result<LedgerRef>;
+    /// Replaces the content of a document posted earlier (O14), while it is editable. A ledger
+    /// that posts documents final answers `Unsupported` (the default) or `Conflict`.
+    async fn update_sales_document(
+        &self,
+        at: &LedgerRef,
+        doc: &SalesDocument,
+    ) -> Result<LedgerRef> {
+        let _ = (at, doc);
+        Err(self.unsupported("updating posted documents"))
+    }
 
-    /// Records a receipt against a document.
+    /// Records a receipt against a document. The connector stores
+    /// `(receipt.import_id, receipt.sequence)` on what it creates, so that
+    /// [`Ledger::find_receipt`] finds it again.
     async fn post_receipt(&self, receipt: &ReceiptPosting) -> Result<LedgerRef>;
 
-    /// Posts a credit memo or refund receipt.
-    async fn post_credit_memo(&self, memo: &CreditMemo) -> Result<LedgerRef>;
+    /// Finds the receipt made earlier for `(receipt.import_id, receipt.sequence)`
+    /// (exactly-once for receipts). Gated by [`LedgerCapabilities::find_receipts`].
+    async fn find_receipt(&self, receipt: &ReceiptPosting) -> Result<Option<LedgerRef>> {
+        let _ = receipt;
+        Err(self.unsupported("searching receipts"))
+    }
 
-    /// Posts a balanced journal entry.
-    async fn post_journal(&self, entry: &JournalEntry) -> Result<LedgerRef>;
+    /// Posts a credit memo or refund receipt. Gated by [`LedgerCapabilities::credit_memos`].
+    async fn post_credit_memo(&self, memo: &CreditMemo) -> Result<LedgerRef> {
+        let _ = memo;
+        Err(self.unsupported("credit memos"))
+    }
 
-    /// Finds a credit memo made from a storefront refund (exactly-once for refunds).
+    /// Posts a balanced journal entry. Gated by [`LedgerCapabilities::journals`].
+    async fn post_journal(&self, entry: &JournalEntry) -> Result<LedgerRef> {
+        let _ = entry;
+        Err(self.unsupported("journals"))
+    }
+
+    /// Finds a credit memo made from a storefront refund (exactly-once for refunds). Gated by
+    /// [`LedgerCapabilities::credit_memos`].
     async fn find_credit_memo(
         &self,
         import_id: &ImportId,
-        refund_id: &str,
-    ) -> Result<Option<LedgerRef>>;
+        refund_id: &RefundId,
+    ) -> Result<Option<LedgerRef>> {
+        let _ = (import_id, refund_id);
+        Err(self.unsupported("credit memos"))
+    }
 
-    /// Finds a journal by its key (exactly-once for payouts).
-    async fn find_journal(&self, key: &str) -> Result<Option<LedgerRef>>;
+    /// Finds a journal by its key (exactly-once for payouts). Gated by
+    /// [`LedgerCapabilities::journals`].
+    async fn find_journal(&self, key: &str) -> Result<Option<LedgerRef>> {
+        let _ = key;
+        Err(self.unsupported("journals"))
+    }
 
-    /// Shipments processed since `since`.
-    async fn shipments(&self, since: &Cursor) -> Result<Page<LedgerShipment>>;
+    /// Shipments processed since `since`. Gated by [`LedgerCapabilities::shipments`].
+    async fn shipments(&self, since: &Cursor) -> Result<Page<LedgerShipment>> {
+        let _ = since;
+        Err(self.unsupported("reading shipments"))
+    }
 
-    /// Available quantities in `warehouse` changed since `since`.
-    async fn availability(&self, warehouse: &str, since: &Cursor) -> Result<Page<InventoryLevel>>;
+    /// Available quantities in `warehouse` changed since `since`. Gated by
+    /// [`LedgerCapabilities::availability`].
+    async fn availability(&self, warehouse: &str, since: &Cursor) -> Result<Page<InventoryLevel>> {
+        let _ = (warehouse, since);
+        Err(self.unsupported("reading availability"))
+    }
 
-    /// Documents whose status changed since `since`.
-    async fn document_statuses(&self, since: &Cursor) -> Result<Page<DocumentStatus>>;
+    /// Documents whose status changed since `since`. Gated by
+    /// [`LedgerCapabilities::document_statuses`].
+    async fn document_statuses(&self, since: &Cursor) -> Result<Page<DocumentStatus>> {
+        let _ = since;
+        Err(self.unsupported("reading document statuses"))
+    }
 
-    /// Sets a document's status (T2 pull direction). Never posts (T2).
-    async fn set_document_status(&self, at: &LedgerRef, status: &str) -> Result<()>;
+    /// Sets a document's status (T2 pull direction). Never posts (T2). Gated by
+    /// [`LedgerCapabilities::set_document_status`].
+    async fn set_document_status(&self, at: &LedgerRef, status: &str) -> Result<()> {
+        let _ = (at, status);
+        Err(self.unsupported("setting document statuses"))
+    }
 
-    /// Orders created in the ledger since `since` (E1).
-    async fn new_orders(&self, since: &Cursor) -> Result<Page<LedgerOrder>>;
+    /// Orders created in the ledger since `since` (E1). Gated by
+    /// [`LedgerCapabilities::new_orders`].
+    async fn new_orders(&self, since: &Cursor) -> Result<Page<LedgerOrder>> {
+        let _ = since;
+        Err(self.unsupported("ledger-originated orders"))
+    }
 
-    /// Records that a ledger order was created in the storefront (E1 cross-reference).
-    async fn link_storefront_order(&self, at: &LedgerRef, storefront_order: &str) -> Result<()>;
+    /// Records that a ledger order was created in the storefront (E1 cross-reference). Gated
+    /// by [`LedgerCapabilities::new_orders`].
+    async fn link_storefront_order(
+        &self,
+        at: &LedgerRef,
+        storefront_order: &OrderId,
+    ) -> Result<()> {
+        let _ = (at, storefront_order);
+        Err(self.unsupported("ledger-originated orders"))
+    }
+
+    /// The error of a capability this ledger does not have, naming the platform.
+    fn unsupported(&self, operation: &str) -> crate::Error {
+        crate::Error::unsupported(&self.capabilities().platform, operation)
+    }
 
     /// Posts several documents; one result per document, in order. The default posts one at a
     /// time.

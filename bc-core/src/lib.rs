@@ -59,7 +59,7 @@ pub use order::{
     NewOrderLine, Order, OrderCustomer, OrderDiscount, OrderLine, Payment, PaymentState,
     ShippingAddress, TaxLine, TaxTarget,
 };
-pub use page::{Cursor, OrderQuery, Page, PayoutQuery, RefundQuery};
+pub use page::{Cursor, ItemFailure, OrderQuery, Page, PayoutQuery, RefundQuery};
 pub use plan::{IssueCode, MappingIssue};
 pub use refund::{Payout, PayoutEntry, Refund, RefundLine};
 pub use settings::Settings;

@@ -23,6 +23,61 @@ impl Cursor {
     }
 }
 
+/// One item of a listing that could not be read (a malformed order, a refund whose detail
+/// request failed): the rest of the page goes on, and the engine files this one item in the
+/// exception queue with its raw payload (no poison pills).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ItemFailure {
+    /// The item's key as the platform names it (order id, refund id…); when even that cannot be
+    /// read, a stable key derived from the payload (`"raw:<sha256 prefix>"`).
+    pub key: String,
+    /// Why it could not be read, for people.
+    pub message: String,
+    /// Whether reading it again may help (a fetch that failed temporarily) or not (a payload
+    /// that does not parse).
+    pub temporary: bool,
+    /// The payload as received, kept for `exceptions show` (at most a few KiB).
+    pub raw: Option<String>,
+}
+
+impl ItemFailure {
+    /// A permanent failure of the item `key` with its raw payload.
+    pub fn malformed(
+        key: impl Into<String>,
+        message: impl Into<String>,
+        raw: Option<String>,
+    ) -> Self {
+        ItemFailure {
+            key: key.into(),
+            message: message.into(),
+            temporary: false,
+            raw: raw.map(|r| truncate_raw(r, 16 * 1024)),
+        }
+    }
+
+    /// A failure of the item `key` from an error (temporary when the error is).
+    pub fn from_error(key: impl Into<String>, err: &crate::Error) -> Self {
+        ItemFailure {
+            key: key.into(),
+            message: err.to_string(),
+            temporary: err.is_temporary(),
+            raw: None,
+        }
+    }
+}
+
+fn truncate_raw(mut raw: String, max: usize) -> String {
+    if raw.len() > max {
+        let mut cut = max;
+        while !raw.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        raw.truncate(cut);
+        raw.push_str("…(truncated)");
+    }
+    raw
+}
+
 /// One page of results and where the next one starts.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Page<T> {
@@ -30,20 +85,35 @@ pub struct Page<T> {
     pub items: Vec<T>,
     /// The cursor of the next page, `None` at the end.
     pub next: Option<Cursor>,
+    /// Items of this page that could not be read; the page is still good.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub failures: Vec<ItemFailure>,
 }
 
 impl<T> Page<T> {
+    /// A page of `items` followed by `next`.
+    pub fn new(items: Vec<T>, next: Option<Cursor>) -> Self {
+        Page {
+            items,
+            next,
+            failures: Vec::new(),
+        }
+    }
+
     /// A last page.
     pub fn last(items: Vec<T>) -> Self {
-        Page { items, next: None }
+        Page::new(items, None)
     }
 
     /// An empty last page.
     pub fn empty() -> Self {
-        Page {
-            items: Vec::new(),
-            next: None,
-        }
+        Page::new(Vec::new(), None)
+    }
+
+    /// The same page with `failures` added.
+    pub fn with_failures(mut self, failures: Vec<ItemFailure>) -> Self {
+        self.failures.extend(failures);
+        self
     }
 }
 

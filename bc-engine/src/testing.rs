@@ -14,8 +14,8 @@ use bc_core::{
     JournalEntry, Ledger, LedgerCapabilities, LedgerDocument, LedgerOrder, LedgerRef,
     LedgerShipment, NewItem, NewOrder, Order, OrderCustomer, OrderId, OrderLine, OrderQuery,
     OrderStatus, Page, Payment, PaymentState, Payout, PayoutQuery, ReceiptPosting, Refund,
-    RefundQuery, Result, SalesDocument, Settings, Shipment, ShipmentId, ShipmentRef, Sku, StatusId,
-    Storefront, StorefrontCapabilities, TaxLine, TaxModel, TaxTarget,
+    RefundId, RefundQuery, Result, SalesDocument, Settings, Shipment, ShipmentId, ShipmentRef, Sku,
+    StatusId, Storefront, StorefrontCapabilities, TaxLine, TaxModel, TaxTarget,
 };
 use chrono::{DateTime, TimeZone, Utc};
 use rust_decimal::Decimal;
@@ -285,15 +285,15 @@ impl MemoryStorefront {
                 statuses: bigcommerce_statuses(),
                 ..StorefrontData::default()
             }),
-            caps: Mutex::new(StorefrontCapabilities {
-                platform: "memory-storefront".into(),
-                max_page_size: 50,
-                inventory_batch_size: 2000,
-                create_orders: true,
-                refunds: true,
-                payouts: true,
-                inventory: true,
-                webhooks: false,
+            caps: Mutex::new({
+                let mut caps = StorefrontCapabilities::new("memory-storefront");
+                caps.max_page_size = 50;
+                caps.inventory_batch_size = 2000;
+                caps.create_orders = true;
+                caps.refunds = true;
+                caps.payouts = true;
+                caps.inventory = true;
+                caps
             }),
             clock: AtomicU64::new(0),
         }
@@ -372,10 +372,10 @@ impl Storefront for MemoryStorefront {
                 .map(|o| (*o).clone())
                 .collect();
             let end = start + items.len();
-            Ok(Page {
+            Ok(Page::new(
                 items,
-                next: (end < all.len()).then(|| Cursor(end.to_string())),
-            })
+                (end < all.len()).then(|| Cursor(end.to_string())),
+            ))
         })
     }
 
@@ -614,25 +614,22 @@ impl MemoryLedger {
     pub fn new() -> Self {
         MemoryLedger {
             data: Mutex::new(LedgerData::default()),
-            caps: Mutex::new(LedgerCapabilities {
-                platform: "memory-ledger".into(),
-                document_kinds: vec![DocumentKind::Invoice, DocumentKind::SalesReceipt],
-                batch_size: 1,
-                idempotency_keys: true,
-                max_doc_number_len: Some(21),
-                max_client_name_len: Some(100),
-                home_currency: Currency::USD,
-                currencies: Vec::new(),
-                tax_model: TaxModel::PerLine,
-                precision_override: None,
-                create_items: true,
-                credit_memos: true,
-                journals: true,
-                shipments: true,
-                availability: true,
-                document_statuses: true,
-                set_document_status: true,
-                new_orders: true,
+            caps: Mutex::new({
+                let mut caps = LedgerCapabilities::new("memory-ledger", Currency::USD);
+                caps.document_kinds = vec![DocumentKind::Invoice, DocumentKind::SalesReceipt];
+                caps.idempotency_keys = true;
+                caps.max_doc_number_len = Some(21);
+                caps.max_client_name_len = Some(100);
+                caps.tax_model = TaxModel::PerLine;
+                caps.create_items = true;
+                caps.credit_memos = true;
+                caps.journals = true;
+                caps.shipments = true;
+                caps.availability = true;
+                caps.document_statuses = true;
+                caps.set_document_status = true;
+                caps.new_orders = true;
+                caps
             }),
         }
     }
@@ -855,13 +852,13 @@ impl Ledger for MemoryLedger {
     async fn find_credit_memo(
         &self,
         import_id: &ImportId,
-        refund_id: &str,
+        refund_id: &RefundId,
     ) -> Result<Option<LedgerRef>> {
         self.call("find_credit_memo");
         self.with(|d| {
             Ok(d.credit_memos
                 .iter()
-                .find(|(_, m)| &m.import_id == import_id && m.refund_id == refund_id)
+                .find(|(_, m)| &m.import_id == import_id && m.refund_id == refund_id.as_str())
                 .map(|(at, _)| at.clone()))
         })
     }
@@ -882,7 +879,7 @@ impl Ledger for MemoryLedger {
             let start = offset(since);
             let items: Vec<LedgerShipment> = d.shipments.iter().skip(start).cloned().collect();
             let next = (!items.is_empty()).then(|| Cursor((start + items.len()).to_string()));
-            Ok(Page { items, next })
+            Ok(Page::new(items, next))
         })
     }
 
@@ -912,7 +909,7 @@ impl Ledger for MemoryLedger {
             let items: Vec<DocumentStatus> =
                 d.document_statuses.iter().skip(start).cloned().collect();
             let next = (!items.is_empty()).then(|| Cursor((start + items.len()).to_string()));
-            Ok(Page { items, next })
+            Ok(Page::new(items, next))
         })
     }
 
@@ -933,16 +930,20 @@ impl Ledger for MemoryLedger {
             let start = offset(since);
             let items: Vec<LedgerOrder> = d.new_orders.iter().skip(start).cloned().collect();
             let next = (!items.is_empty()).then(|| Cursor((start + items.len()).to_string()));
-            Ok(Page { items, next })
+            Ok(Page::new(items, next))
         })
     }
 
-    async fn link_storefront_order(&self, at: &LedgerRef, storefront_order: &str) -> Result<()> {
+    async fn link_storefront_order(
+        &self,
+        at: &LedgerRef,
+        storefront_order: &OrderId,
+    ) -> Result<()> {
         self.call("link_storefront_order");
         self.with(|d| {
             d.links.push((at.clone(), storefront_order.to_string()));
             if let Some(o) = d.new_orders.iter_mut().find(|o| o.at.id == at.id) {
-                o.storefront_order = Some(OrderId::new(storefront_order));
+                o.storefront_order = Some(storefront_order.clone());
             }
             Ok(())
         })
@@ -1234,7 +1235,7 @@ impl Ledger for FaultyLedger {
     async fn find_credit_memo(
         &self,
         import_id: &ImportId,
-        refund_id: &str,
+        refund_id: &RefundId,
     ) -> Result<Option<LedgerRef>> {
         self.plan
             .apply(
@@ -1286,7 +1287,11 @@ impl Ledger for FaultyLedger {
             .apply("new_orders", false, self.inner.new_orders(since))
             .await
     }
-    async fn link_storefront_order(&self, at: &LedgerRef, storefront_order: &str) -> Result<()> {
+    async fn link_storefront_order(
+        &self,
+        at: &LedgerRef,
+        storefront_order: &OrderId,
+    ) -> Result<()> {
         self.plan
             .apply(
                 "link_storefront_order",

@@ -571,7 +571,10 @@ pub async fn credit_memo(ledger: &dyn Ledger, fx: &LedgerFixture) -> Check {
         .post_credit_memo(&memo)
         .await
         .map_err(|e| format!("post_credit_memo: {e}"))?;
-    match ledger.find_credit_memo(&id, &memo.refund_id).await {
+    match ledger
+        .find_credit_memo(&id, &crate::RefundId::new(memo.refund_id.clone()))
+        .await
+    {
         Ok(Some(found)) if found.id == posted.id => Ok(()),
         other => fail(
             "find_credit_memo",

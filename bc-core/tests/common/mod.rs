@@ -20,26 +20,23 @@ pub fn settings_with(edit: impl FnOnce(&mut Settings)) -> Settings {
 }
 
 pub fn caps() -> LedgerCapabilities {
-    LedgerCapabilities {
-        platform: "testledger".into(),
-        document_kinds: vec![DocumentKind::Invoice, DocumentKind::SalesReceipt],
-        batch_size: 30,
-        idempotency_keys: true,
-        max_doc_number_len: Some(21),
-        max_client_name_len: Some(100),
-        home_currency: Currency::USD,
-        currencies: vec![Currency::EUR, Currency::CAD, Currency::JPY],
-        tax_model: TaxModel::PerLine,
-        precision_override: None,
-        create_items: true,
-        credit_memos: true,
-        journals: true,
-        shipments: true,
-        availability: true,
-        document_statuses: true,
-        set_document_status: true,
-        new_orders: true,
-    }
+    let mut caps = LedgerCapabilities::new("testledger", Currency::USD);
+    caps.document_kinds = vec![DocumentKind::Invoice, DocumentKind::SalesReceipt];
+    caps.batch_size = 30;
+    caps.idempotency_keys = true;
+    caps.max_doc_number_len = Some(21);
+    caps.max_client_name_len = Some(100);
+    caps.currencies = vec![Currency::EUR, Currency::CAD, Currency::JPY];
+    caps.tax_model = TaxModel::PerLine;
+    caps.create_items = true;
+    caps.credit_memos = true;
+    caps.journals = true;
+    caps.shipments = true;
+    caps.availability = true;
+    caps.document_statuses = true;
+    caps.set_document_status = true;
+    caps.new_orders = true;
+    caps
 }
 
 pub fn client() -> ClientRef {

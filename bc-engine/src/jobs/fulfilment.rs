@@ -678,7 +678,7 @@ impl Engine {
                             .await?;
                         if let Err(e) = self
                             .retry(&run, Side::Ledger, || {
-                                self.ledger.link_storefront_order(&lo.at, id.as_str())
+                                self.ledger.link_storefront_order(&lo.at, &id)
                             })
                             .await
                         {

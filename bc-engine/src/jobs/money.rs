@@ -184,7 +184,7 @@ impl Engine {
             .map_err(|e| reasons(&e))?;
         let search = || async {
             self.retry(run, Side::Ledger, || {
-                self.ledger.find_credit_memo(&import_id, refund.id.as_str())
+                self.ledger.find_credit_memo(&import_id, &refund.id)
             })
             .await
         };
