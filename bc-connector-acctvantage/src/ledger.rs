@@ -144,6 +144,7 @@ impl Ledger for Erp {
         caps.document_statuses = true;
         caps.set_document_status = true;
         caps.new_orders = true;
+        caps.find_receipts = true;
         caps
     }
 
@@ -283,6 +284,11 @@ impl Ledger for Erp {
         let r = sales::post_receipt(w.conn(), &self.options, receipt).await?;
         w.commit().await?;
         Ok(r)
+    }
+
+    async fn find_receipt(&self, receipt: &ReceiptPosting) -> Result<Option<LedgerRef>> {
+        let mut c = self.read().await?;
+        sales::find_receipt(&mut c, receipt).await
     }
 
     async fn post_credit_memo(&self, memo: &CreditMemo) -> Result<LedgerRef> {

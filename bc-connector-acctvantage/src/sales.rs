@@ -1267,6 +1267,27 @@ pub(crate) async fn process_shipment(
     Ok(LedgerRef::new(sid.to_string()).with_number(number))
 }
 
+/// The receipt recorded for `(r.import_id, r.sequence)`, if any (exactly-once for receipts).
+pub(crate) async fn find_receipt(c: &mut Conn, r: &ReceiptPosting) -> Result<Option<LedgerRef>> {
+    let row = sqlx::query(
+        "SELECT r.id, r.number FROM receipts r JOIN sales_orders o ON o.id = r.order_id
+         WHERE o.import_id = ? AND r.sequence = ?",
+    )
+    .bind(r.import_id.to_string())
+    .bind(i64::from(r.sequence))
+    .fetch_optional(&mut *c)
+    .await
+    .map_err(db_err("find receipt"))?;
+    match row {
+        None => Ok(None),
+        Some(row) => {
+            let id: i64 = get(&row, "id")?;
+            let num: String = get(&row, "number")?;
+            Ok(Some(LedgerRef::new(id.to_string()).with_number(num)))
+        }
+    }
+}
+
 /// Records a receipt against an order: captured → Dr deposit account, Cr A/R;
 /// pre-authorised → recorded, no GL until captured in the ERP.
 pub(crate) async fn post_receipt(

@@ -745,10 +745,18 @@ async fn credit_memos_restock_returned_goods_and_reverse_the_sale() {
     let s = erp.stock("A", "MAIN").await.unwrap();
     assert_eq!((s.on_hand, s.committed), (dec!(8), dec!(0)));
     assert_eq!(
-        erp.find_credit_memo(&id, "R1").await.unwrap().unwrap().id,
+        erp.find_credit_memo(&id, &bc_core::RefundId::new("R1"))
+            .await
+            .unwrap()
+            .unwrap()
+            .id,
         cm.id
     );
-    assert!(erp.find_credit_memo(&id, "R2").await.unwrap().is_none());
+    assert!(erp
+        .find_credit_memo(&id, &bc_core::RefundId::new("R2"))
+        .await
+        .unwrap()
+        .is_none());
     assert_eq!(
         erp.post_credit_memo(&m).await.unwrap_err().kind(),
         ErrorKind::Conflict
@@ -939,10 +947,14 @@ async fn erp_orders_are_offered_until_linked_and_then_recognised() {
         .unwrap();
     let page = erp.new_orders(&c1).await.unwrap();
     assert_eq!(page.items[0].unpaid_balance, dec!(0));
-    erp.link_storefront_order(&at, "5001").await.unwrap();
-    erp.link_storefront_order(&at, "5001").await.unwrap(); // idempotent
+    erp.link_storefront_order(&at, &bc_core::OrderId::new("5001"))
+        .await
+        .unwrap();
+    erp.link_storefront_order(&at, &bc_core::OrderId::new("5001"))
+        .await
+        .unwrap(); // idempotent
     assert_eq!(
-        erp.link_storefront_order(&at, "5002")
+        erp.link_storefront_order(&at, &bc_core::OrderId::new("5002"))
             .await
             .unwrap_err()
             .kind(),

@@ -13,7 +13,7 @@ use bc_http::{
     ApiRequest, ApiResponse, HttpClient, HttpTransport, Idempotency, ReqwestTransport,
     StaticHeaderAuth,
 };
-use futures::stream::{self, StreamExt, TryStreamExt};
+use futures::stream::{self, StreamExt};
 use http::HeaderName;
 use rust_decimal::Decimal;
 use serde_json::{json, Value};
@@ -229,14 +229,16 @@ impl BigCommerce {
         &self,
         query: &OrderQuery,
         status: Option<&StatusId>,
-        page: u32,
+        min_id: u64,
     ) -> Result<ApiRequest> {
         let limit = query.limit.unwrap_or(MAX_PAGE).clamp(1, MAX_PAGE);
         let mut req = ApiRequest::get("/v2/orders")
             .query("include", "consignments.line_items")
             .query("sort", "id:asc")
-            .query("limit", limit)
-            .query("page", page);
+            .query("limit", limit);
+        if min_id > 0 {
+            req = req.query("min_id", min_id);
+        }
         if let Some(s) = status {
             req = req.query("status_id", status_number(s)?);
         }
@@ -352,10 +354,29 @@ fn body_json(resp: &ApiResponse, what: &str) -> Result<Value> {
         .map_err(|e| e.with_platform(PLATFORM))
 }
 
-fn parse_cursor(c: &Option<Cursor>) -> Result<(usize, u32)> {
+/// A listed item that could not be completed or parsed: its id when the payload has one
+/// (else a key derived from the payload), the error, and the payload.
+fn item_failure(raw: &Value, e: &Error) -> bc_core::ItemFailure {
+    let key = match raw.get("id") {
+        Some(Value::Number(n)) => n.to_string(),
+        _ => {
+            use sha2::Digest;
+            let digest = sha2::Sha256::digest(raw.to_string().as_bytes());
+            format!("raw:{}", hex::encode(&digest[..6]))
+        }
+    };
+    let mut f = bc_core::ItemFailure::from_error(key, e);
+    f.raw = Some(raw.to_string());
+    if !e.is_temporary() {
+        f = bc_core::ItemFailure::malformed(f.key, f.message, f.raw);
+    }
+    f
+}
+
+fn parse_cursor(c: &Option<Cursor>) -> Result<(usize, u64)> {
     match c {
-        None => Ok((0, 1)),
-        Some(c) if c.is_start() => Ok((0, 1)),
+        None => Ok((0, 0)),
+        Some(c) if c.is_start() => Ok((0, 0)),
         Some(c) => {
             let bad = || {
                 Error::new(
@@ -385,11 +406,14 @@ impl Storefront for BigCommerce {
         caps
     }
 
-    /// Orders by status(es) and modified/created since, 250 per page. v2 filters one status
-    /// at a time, so several statuses are listed one after the other; the cursor is
-    /// `"{status index}:{page}"`.
+    /// Orders by status(es) and modified/created since, 250 per page, keyset-paged by id
+    /// (`min_id`, `sort=id:asc`): an order that changes status while the list is read never
+    /// shifts a later page, so nothing is skipped. v2 filters one status at a time, so several
+    /// statuses are listed one after the other; the cursor is `"{status index}:{next min id}"`.
+    /// An order whose details cannot be read or parsed is a per-item failure of the page
+    /// (with its raw payload), never a failure of the page.
     async fn orders(&self, query: &OrderQuery) -> Result<Page<Order>> {
-        let (mut si, mut page) = parse_cursor(&query.cursor)?;
+        let (mut si, mut min_id) = parse_cursor(&query.cursor)?;
         let statuses: Vec<Option<&StatusId>> = if query.statuses.is_empty() {
             vec![None]
         } else {
@@ -400,31 +424,45 @@ impl Storefront for BigCommerce {
             let Some(status) = statuses.get(si) else {
                 return Ok(Page::empty());
             };
-            let req = self.order_list_request(query, *status, page)?;
+            let req = self.order_list_request(query, *status, min_id)?;
             let rows = self.get_list(req, "orders page").await?;
+            let last_id = rows
+                .iter()
+                .filter_map(|o| o.get("id").and_then(serde_json::Value::as_u64))
+                .max();
             let full = rows.len() >= limit;
-            let next = if full {
-                Some(Cursor(format!("{si}:{}", page + 1)))
-            } else if si + 1 < statuses.len() {
-                Some(Cursor(format!("{}:1", si + 1)))
-            } else {
-                None
+            let next = match (full, last_id) {
+                (true, Some(last)) => Some(Cursor(format!("{si}:{}", last + 1))),
+                _ if si + 1 < statuses.len() => Some(Cursor(format!("{}:0", si + 1))),
+                _ => None,
             };
             if rows.is_empty() {
                 match next {
                     Some(_) => {
                         si += 1;
-                        page = 1;
+                        min_id = 0;
                         continue;
                     }
                     None => return Ok(Page::empty()),
                 }
             }
-            let orders: Vec<Order> = stream::iter(rows.into_iter().map(|o| self.complete(o)))
+            let completed: Vec<(Value, Result<Order>)> =
+                stream::iter(rows.into_iter().map(|o| async move {
+                    let r = self.complete(o.clone()).await;
+                    (o, r)
+                }))
                 .buffered(self.config.concurrency.max(1))
-                .try_collect()
-                .await?;
-            return Ok(Page::new(orders, next));
+                .collect()
+                .await;
+            let mut orders = Vec::with_capacity(completed.len());
+            let mut failures = Vec::new();
+            for (raw, r) in completed {
+                match r {
+                    Ok(o) => orders.push(o),
+                    Err(e) => failures.push(item_failure(&raw, &e)),
+                }
+            }
+            return Ok(Page::new(orders, next).with_failures(failures));
         }
     }
 

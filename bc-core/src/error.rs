@@ -107,6 +107,43 @@ pub struct Error {
     inner: Box<Inner>,
 }
 
+/// A copy keeps everything but the source's type: the source chain is kept as its text
+/// (one error reported for every item of a failed batch, or kept by a circuit breaker).
+impl Clone for Error {
+    fn clone(&self) -> Self {
+        let i = &self.inner;
+        Error {
+            inner: Box::new(Inner {
+                kind: i.kind,
+                temporary: i.temporary,
+                message: i.message.clone(),
+                platform: i.platform.clone(),
+                operation: i.operation.clone(),
+                platform_code: i.platform_code.clone(),
+                platform_message: i.platform_message.clone(),
+                retry_after: i.retry_after,
+                issues: i.issues.clone(),
+                source: i
+                    .source
+                    .as_ref()
+                    .map(|s| Box::new(SourceText(s.to_string())) as BoxError),
+            }),
+        }
+    }
+}
+
+/// The text of a source error, kept by [`Error::clone`].
+#[derive(Debug)]
+struct SourceText(String);
+
+impl fmt::Display for SourceText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for SourceText {}
+
 // Boxed so that `Result<T, Error>` stays one pointer wide on the happy path.
 struct Inner {
     kind: ErrorKind,

@@ -31,8 +31,6 @@ const SANDBOX_SETTINGS: &str = include_str!("common/qbo_settings.toml");
 fn options() -> EngineOptions {
     EngineOptions {
         concurrency: 8,
-        backoff: Duration::from_millis(1),
-        max_backoff: Duration::from_millis(5),
         ..EngineOptions::default()
     }
 }

@@ -7,15 +7,18 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use bc_core::{
-    ClientKey, ClientRef, Error, ErrorKind, ItemKey, ItemRef, Ledger, Order, Result, SalesDocument,
-    Settings, Storefront,
+    ClientKey, ClientRef, Error, ErrorKind, ItemFailure, ItemKey, ItemRef, Ledger, Order, Result,
+    SalesDocument, Settings, Storefront,
 };
 use chrono::Utc;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use crate::breaker::{is_account_level, Breaker};
 use crate::report::{Failure, Job, RunReport};
-use crate::state::{Direction, EntityKind, ExceptionReason, LogEntry, Outcome, StateStore};
+use crate::state::{
+    is_lease_lost, Direction, EntityKind, ExceptionReason, Fence, LogEntry, Outcome, StateStore,
+};
 
 /// How the engine runs its jobs.
 #[derive(Clone, Debug)]
@@ -23,17 +26,16 @@ pub struct EngineOptions {
     /// Units of work in flight at once (orders, or batches of orders when the ledger batches).
     /// Set it so that the connectors' in-flight caps, not the engine, are the limit.
     pub concurrency: usize,
-    /// Attempts of one call that fails with a temporary error (rate limit, 5xx) before the
-    /// entity goes to the exception queue to be retried on the next run.
-    pub attempts: u32,
-    /// First backoff between attempts (doubled each time; a platform's `Retry-After` wins).
-    pub backoff: Duration,
-    /// Longest backoff.
-    pub max_backoff: Duration,
+    /// Consecutive failed calls to one platform (each already retried by bc-http, which owns
+    /// retries) after which a job stops its run with one clear error; an authentication
+    /// failure stops it at once. Items not tried are left as they are.
+    pub breaker_threshold: u32,
     /// Page size asked of the storefront.
     pub page_size: u32,
-    /// Who this engine is in leases (several processes on one state store): default
-    /// `$HOSTNAME:pid`.
+    /// This worker's stable identity in leases (several processes on one state store):
+    /// default the host name. A process holds leases as `identity#pid`; a restarted worker of
+    /// the same identity on the same host takes its dead predecessor's leases at once instead
+    /// of waiting for them to lapse.
     pub owner: String,
     /// How long a job's lease lasts without renewal; it is renewed every third of it while
     /// the job runs, and lapses this long after the worker dies.
@@ -44,9 +46,7 @@ impl Default for EngineOptions {
     fn default() -> Self {
         EngineOptions {
             concurrency: 8,
-            attempts: 4,
-            backoff: Duration::from_millis(250),
-            max_backoff: Duration::from_secs(30),
+            breaker_threshold: 2,
             page_size: 250,
             owner: default_owner(),
             lease_ttl: Duration::from_secs(300),
@@ -54,12 +54,24 @@ impl Default for EngineOptions {
     }
 }
 
+/// The host name (from the environment or `/etc/hostname`), or `"local"`.
 fn default_owner() -> String {
-    format!(
-        "{}:{}",
-        std::env::var("HOSTNAME").unwrap_or_else(|_| "local".into()),
-        std::process::id()
-    )
+    std::env::var("HOSTNAME")
+        .ok()
+        .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "local".into())
+}
+
+/// Whether process `pid` of this host is alive; `true` when that cannot be told (then a
+/// dead predecessor's lease is only taken once it lapses).
+fn process_alive(pid: u32) -> bool {
+    let proc_dir = std::path::Path::new("/proc");
+    if !proc_dir.join("self").exists() {
+        return true;
+    }
+    proc_dir.join(pid.to_string()).exists()
 }
 
 /// Aborts the lease renewal when the job ends or its future is dropped.
@@ -92,6 +104,8 @@ pub struct Engine {
     pub(crate) items: Mutex<BTreeMap<ItemKey, ItemRef>>,
     pub(crate) locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     pub(crate) hook: RwLock<Option<MappingHook>>,
+    /// The fence of each job this engine runs under a lease right now.
+    fences: Mutex<HashMap<Job, Fence>>,
 }
 
 impl Engine {
@@ -129,6 +143,7 @@ impl Engine {
             items: Mutex::new(BTreeMap::new()),
             locks: Mutex::new(HashMap::new()),
             hook: RwLock::new(None),
+            fences: Mutex::new(HashMap::new()),
         }
     }
 
@@ -182,47 +197,93 @@ impl Engine {
         &self.ledger
     }
 
-    /// Runs one job once under its lease (`job:<name>` in the state store), so that several
-    /// processes sharing a state store never run the same job at once. When another worker
-    /// holds the lease, the report says so and nothing is done.
-    pub async fn run(&self, job: Job) -> Result<RunReport> {
-        let name = format!("job:{job}");
-        let owner = self.options.owner.clone();
+    /// This process's name in leases: `identity#pid`.
+    pub fn lease_owner(&self) -> String {
+        format!("{}#{}", self.options.owner, std::process::id())
+    }
+
+    /// Takes the lease `name`: free, lapsed, ours, or held by a dead process of our own
+    /// identity on this host (a restart after a crash takes over at once).
+    async fn take_lease(&self, name: &str) -> Result<Option<Fence>> {
+        let owner = self.lease_owner();
         let ttl = self.options.lease_ttl;
-        if !self
+        if let Some(f) = self
             .state
-            .acquire_lease(&name, &owner, Utc::now(), ttl)
+            .acquire_lease(name, &owner, Utc::now(), ttl)
             .await?
         {
-            let run = Run::new(job);
+            return Ok(Some(f));
+        }
+        let Some(held) = self.state.lease(name).await? else {
+            return Ok(None);
+        };
+        let prefix = format!("{}#", self.options.owner);
+        let dead_predecessor = held
+            .owner
+            .strip_prefix(&prefix)
+            .and_then(|pid| pid.parse::<u32>().ok())
+            .is_some_and(|pid| pid != std::process::id() && !process_alive(pid));
+        if !dead_predecessor {
+            return Ok(None);
+        }
+        tracing::info!(lease = name, previous = %held.owner, "taking over the lease of a dead process of this worker");
+        self.state
+            .take_over_lease(name, &held.owner, &owner, Utc::now(), ttl)
+            .await
+    }
+
+    /// Runs one job once under its lease (`job:<name>` in the state store), so that several
+    /// processes sharing a state store never run the same job at once. When another worker
+    /// holds the lease, the report says so and nothing is done. Every state write of the run
+    /// is fenced by the lease's token: once another worker has taken the lease (this one was
+    /// paused past it), this run can write nothing more and stops.
+    pub async fn run(&self, job: Job) -> Result<RunReport> {
+        let name = format!("job:{job}");
+        let Some(fence) = self.take_lease(&name).await? else {
+            let run = Run::new(job, None);
             let holder = self.state.lease(&name).await?;
             run.note(format!(
                 "skipped: another worker ({}) holds the lease of this job",
                 holder.map(|l| l.owner).unwrap_or_default()
             ));
             return Ok(run.finish());
-        }
+        };
         let state = Arc::clone(&self.state);
-        let (rname, rowner) = (name.clone(), owner.clone());
+        let ttl = self.options.lease_ttl;
+        let renew = fence.clone();
         let _guard = RenewGuard(tokio::spawn(async move {
             let every = (ttl / 3).max(Duration::from_millis(10));
             loop {
                 tokio::time::sleep(every).await;
-                match state.acquire_lease(&rname, &rowner, Utc::now(), ttl).await {
-                    Ok(true) => {}
-                    Ok(false) => {
-                        tracing::error!(lease = %rname, "lease lost to another worker");
+                match state
+                    .acquire_lease(&renew.lease, &renew.owner, Utc::now(), ttl)
+                    .await
+                {
+                    Ok(Some(f)) if f.token == renew.token => {}
+                    Ok(_) => {
+                        tracing::error!(lease = %renew.lease, "lease lost to another worker");
                         return;
                     }
-                    Err(e) => tracing::warn!(lease = %rname, error = %e, "cannot renew the lease"),
+                    Err(e) => {
+                        tracing::warn!(lease = %renew.lease, error = %e, "cannot renew the lease")
+                    }
                 }
             }
         }));
+        lock(&self.fences).insert(job, fence.clone());
         let result = self.run_unleased(job).await;
-        if let Err(e) = self.state.release_lease(&name, &owner).await {
+        lock(&self.fences).remove(&job);
+        if let Err(e) = self.state.release_lease(&fence).await {
             tracing::warn!(lease = %name, error = %e, "cannot release the lease");
         }
         result
+    }
+
+    /// A new run of `job`, fenced by the lease [`Engine::run`] holds for it (none when the
+    /// job runs unleased).
+    pub(crate) fn start(&self, job: Job) -> Run {
+        let fence = lock(&self.fences).get(&job).cloned();
+        Run::new(job, fence)
     }
 
     /// Runs one job once without taking its lease (one process, or the caller holds it).
@@ -248,49 +309,22 @@ impl Engine {
         Arc::clone(map.entry(name.to_string()).or_default())
     }
 
-    pub(crate) async fn backoff(&self, attempt: u32, err: &Error) {
-        let exp = self
-            .options
-            .backoff
-            .saturating_mul(1u32 << attempt.min(16))
-            .min(self.options.max_backoff);
-        let wait = err
-            .retry_after()
-            .map_or(exp, |r| r.min(self.options.max_backoff));
-        if !wait.is_zero() {
-            tokio::time::sleep(wait).await;
-        }
-    }
-
-    /// Calls `f` again while it fails with a temporary error that is safe to repeat (a read,
-    /// or an idempotent write such as setting a status). An unknown outcome is retried too:
-    /// callers only use this for calls that are safe to repeat.
-    pub(crate) async fn retry<T, F, Fut>(&self, run: &Run, side: Side, mut f: F) -> Result<T>
+    /// Makes one call to a platform through the run's circuit breaker. Retrying is bc-http's
+    /// job (it knows what may be repeated and honours the platform's waits); the engine never
+    /// multiplies it. Before the first success on a side, calls to it go one at a time, so a
+    /// platform that is down costs at most `breaker_threshold` calls per run; once the breaker
+    /// is open every further call fails at once with the error that opened it.
+    pub(crate) async fn call<T, F, Fut>(&self, run: &Run, side: Side, f: F) -> Result<T>
     where
-        F: FnMut() -> Fut,
+        F: FnOnce() -> Fut,
         Fut: Future<Output = Result<T>>,
     {
-        let mut attempt = 0;
-        loop {
-            run.count(side);
-            // A rate limit is the platform pacing us, not failing: wait it out longer.
-            let limit = |e: &Error| {
-                let n = self.options.attempts.max(1);
-                if e.kind() == ErrorKind::RateLimited {
-                    n.saturating_mul(4)
-                } else {
-                    n
-                }
-            };
-            match f().await {
-                Ok(v) => return Ok(v),
-                Err(e) if e.is_temporary() && attempt + 1 < limit(&e) => {
-                    self.backoff(attempt, &e).await;
-                    attempt += 1;
-                }
-                Err(e) => return Err(e),
-            }
-        }
+        let breaker = run.breaker(side);
+        let _probe = breaker.gate().await?;
+        run.count(side);
+        let result = f().await;
+        breaker.record(&result, self.options.breaker_threshold, side);
+        result
     }
 
     pub(crate) async fn log(
@@ -351,6 +385,60 @@ impl Engine {
         });
     }
 
+    /// An item that failed with `err`: deferred to the next run when the cause is the
+    /// platform or the account (no exception), else filed in the exception queue.
+    pub(crate) async fn item_failed(
+        &self,
+        run: &Run,
+        entity: EntityKind,
+        key: &str,
+        direction: Direction,
+        err: &Error,
+    ) {
+        if is_account_level(err) {
+            run.defer(err);
+            self.log(
+                run.job,
+                entity,
+                key,
+                direction,
+                Outcome::Skipped,
+                format!("deferred to the next run: {err}"),
+            )
+            .await;
+        } else {
+            self.fail(
+                run,
+                entity,
+                key,
+                direction,
+                ExceptionReason::from_error(err),
+            )
+            .await;
+        }
+    }
+
+    /// An item of a listing that could not be read: an exception of that item alone, with
+    /// its raw payload for `exceptions show`, or deferred when reading it failed temporarily.
+    pub(crate) async fn unreadable(&self, run: &Run, entity: EntityKind, f: &ItemFailure) {
+        if f.temporary {
+            run.defer(&Error::new(ErrorKind::Unavailable, f.message.clone()));
+            return;
+        }
+        let reason = ExceptionReason::Unreadable {
+            message: f.message.clone(),
+            raw: f.raw.clone(),
+        };
+        let direction = match entity {
+            EntityKind::Shipment | EntityKind::ErpOrder | EntityKind::Inventory => {
+                Direction::ToStorefront
+            }
+            _ => Direction::ToLedger,
+        };
+        self.fail(run, entity, &f.key, direction, vec![reason])
+            .await;
+    }
+
     /// Marks an exception resolved after a success.
     pub(crate) async fn resolved(&self, entity: EntityKind, key: &str) {
         if let Err(e) = self.state.resolve_exception(entity, key).await {
@@ -369,19 +457,72 @@ pub(crate) enum Side {
 /// The running state of one job run, shared by its concurrent tasks.
 pub(crate) struct Run {
     pub(crate) job: Job,
+    /// The lease this run writes under, if any: every fenced state write checks it.
+    pub(crate) fence: Option<Fence>,
     report: Mutex<RunReport>,
     storefront_calls: AtomicU64,
     ledger_calls: AtomicU64,
+    storefront_breaker: Breaker,
+    ledger_breaker: Breaker,
+    /// Set when the run must stop taking new items (breaker open, lease lost).
+    stop: Mutex<Option<Error>>,
 }
 
 impl Run {
-    pub(crate) fn new(job: Job) -> Self {
+    pub(crate) fn new(job: Job, fence: Option<Fence>) -> Self {
         Run {
             job,
+            fence,
             report: Mutex::new(RunReport::new(job)),
             storefront_calls: AtomicU64::new(0),
             ledger_calls: AtomicU64::new(0),
+            storefront_breaker: Breaker::default(),
+            ledger_breaker: Breaker::default(),
+            stop: Mutex::new(None),
         }
+    }
+
+    pub(crate) fn breaker(&self, side: Side) -> &Breaker {
+        match side {
+            Side::Storefront => &self.storefront_breaker,
+            Side::Ledger => &self.ledger_breaker,
+        }
+    }
+
+    /// The fence as the state store takes it.
+    pub(crate) fn fence(&self) -> Option<&Fence> {
+        self.fence.as_ref()
+    }
+
+    /// Stops the run: no new item is taken; the report says why.
+    pub(crate) fn halt(&self, why: Error) {
+        let mut stop = lock(&self.stop);
+        if stop.is_none() {
+            tracing::error!(job = %self.job, error = %why, "job run stopped");
+            *stop = Some(why);
+        }
+    }
+
+    /// Why the run must stop, if it must: a halt, or an open breaker on either side.
+    pub(crate) fn stopped(&self) -> Option<Error> {
+        lock(&self.stop)
+            .clone()
+            .or_else(|| self.ledger_breaker.open_error())
+            .or_else(|| self.storefront_breaker.open_error())
+    }
+
+    /// Stops the run when `err` says its lease was lost.
+    pub(crate) fn defer_if_lease_lost(&self, err: &Error) {
+        if is_lease_lost(err) {
+            self.halt(err.clone());
+        }
+    }
+
+    /// Records an item that failed for an account-level reason (temporary, or the
+    /// credentials): no exception, no status change; a lost lease stops the run.
+    pub(crate) fn defer(&self, err: &Error) {
+        self.defer_if_lease_lost(err);
+        self.edit(|r| r.deferred += 1);
     }
 
     pub(crate) fn count(&self, side: Side) {
@@ -419,10 +560,12 @@ impl Run {
     }
 
     pub(crate) fn finish(self) -> RunReport {
+        let stopped = self.stopped().map(|e| e.to_string());
         let mut r = match self.report.into_inner() {
             Ok(r) => r,
             Err(p) => p.into_inner(),
         };
+        r.stopped = stopped;
         r.finished_at = Utc::now();
         r.requests.storefront = self.storefront_calls.load(Ordering::Relaxed);
         r.requests.ledger = self.ledger_calls.load(Ordering::Relaxed);
@@ -441,4 +584,12 @@ pub fn payload_hash<T: Serialize>(payload: &T) -> String {
 /// An error for a cross-reference the engine expected.
 pub(crate) fn internal(message: impl Into<String>) -> Error {
     Error::new(ErrorKind::Internal, message)
+}
+
+/// Locks a mutex, recovering from poisoning (the data are plain maps).
+pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    match m.lock() {
+        Ok(g) => g,
+        Err(p) => p.into_inner(),
+    }
 }

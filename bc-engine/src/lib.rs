@@ -41,8 +41,10 @@
 //! ```
 #![forbid(unsafe_code)]
 
+mod breaker;
 mod engine;
 pub mod jobs;
+mod journal;
 mod memory_state;
 mod report;
 pub mod scheduler;
@@ -58,6 +60,6 @@ pub use report::{Failure, Job, RequestCounts, RunReport};
 pub use scheduler::{Scheduler, SchedulerHandle};
 pub use state::{
     CrossRef, Direction, EntityKind, ExceptionFilter, ExceptionReason, ExceptionRecord,
-    ExceptionStatus, Lease, LogEntry, LogQuery, Outcome, StateStore, WriteKey, WriteRecord,
-    WriteState,
+    ExceptionStatus, Fence, Intent, Lease, LogEntry, LogQuery, Outcome, StateOp, StateStore,
+    WriteKey, WriteRecord, WriteState,
 };

@@ -5,13 +5,14 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use bc_core::{Error, ErrorKind, LedgerRef, Result, Sku};
+use bc_core::{Error, ErrorKind, Result, Sku};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
 use crate::state::{
-    lease_expiry, CrossRef, EntityKind, ExceptionFilter, ExceptionReason, ExceptionRecord,
-    ExceptionStatus, Lease, LogEntry, LogQuery, StateStore, WriteKey, WriteRecord, WriteState,
+    lease_expiry, lease_lost, CrossRef, EntityKind, ExceptionFilter, ExceptionReason,
+    ExceptionRecord, ExceptionStatus, Fence, Intent, Lease, LogEntry, LogQuery, StateOp,
+    StateStore, WriteKey, WriteRecord, WriteState,
 };
 
 #[derive(Default)]
@@ -31,6 +32,89 @@ pub struct MemoryStateStore {
     inner: Mutex<Inner>,
 }
 
+impl Inner {
+    fn check_fence(&self, fence: Option<&Fence>) -> Result<()> {
+        let Some(f) = fence else { return Ok(()) };
+        match self.leases.get(&f.lease) {
+            Some(l) if l.owner == f.owner && l.token == f.token => Ok(()),
+            other => Err(lease_lost(f, other)),
+        }
+    }
+
+    fn apply(&mut self, op: &StateOp, now: DateTime<Utc>) {
+        match op {
+            StateOp::Done {
+                key,
+                at,
+                payload_hash,
+            } => {
+                let rec = self
+                    .journal
+                    .entry(key.clone())
+                    .or_insert_with(|| WriteRecord {
+                        key: key.clone(),
+                        payload_hash: String::new(),
+                        state: WriteState::Intent,
+                        created_at: now,
+                        updated_at: now,
+                    });
+                rec.state = WriteState::Done { at: at.clone() };
+                rec.payload_hash = payload_hash.clone();
+                rec.updated_at = now;
+            }
+            StateOp::Failed { key, reason } => {
+                let rec = self
+                    .journal
+                    .entry(key.clone())
+                    .or_insert_with(|| WriteRecord {
+                        key: key.clone(),
+                        payload_hash: String::new(),
+                        state: WriteState::Intent,
+                        created_at: now,
+                        updated_at: now,
+                    });
+                if !matches!(rec.state, WriteState::Done { .. }) {
+                    rec.state = WriteState::Failed {
+                        reason: reason.clone(),
+                    };
+                    rec.updated_at = now;
+                }
+            }
+            StateOp::PutXref(x) => {
+                self.xrefs.insert((x.kind, x.key.clone()), x.clone());
+            }
+            StateOp::SetCursor { job, value } => {
+                self.cursors.insert(job.clone(), value.clone());
+            }
+            StateOp::ResolveException { entity, key } => {
+                if let Some(r) = self.exceptions.get_mut(&(*entity, key.clone())) {
+                    r.status = ExceptionStatus::Resolved;
+                    r.retry_requested = false;
+                }
+            }
+            StateOp::Log(entry) => self.log.push(entry.clone()),
+        }
+    }
+
+    fn take_lease(&mut self, name: &str, owner: &str, now: DateTime<Utc>, ttl: Duration) -> Fence {
+        let token = self.leases.get(name).map_or(1, |l| l.token + 1);
+        self.leases.insert(
+            name.to_string(),
+            Lease {
+                name: name.to_string(),
+                owner: owner.to_string(),
+                expires_at: lease_expiry(now, ttl),
+                token,
+            },
+        );
+        Fence {
+            lease: name.to_string(),
+            owner: owner.to_string(),
+            token,
+        }
+    }
+}
+
 impl MemoryStateStore {
     /// An empty store.
     pub fn new() -> Self {
@@ -48,12 +132,6 @@ impl MemoryStateStore {
 
 #[async_trait]
 impl StateStore for MemoryStateStore {
-    async fn put_xref(&self, xref: &CrossRef) -> Result<()> {
-        self.with(|s| {
-            s.xrefs.insert((xref.kind, xref.key.clone()), xref.clone());
-        })
-    }
-
     async fn xref(&self, kind: EntityKind, key: &str) -> Result<Option<CrossRef>> {
         self.with(|s| s.xrefs.get(&(kind, key.to_string())).cloned())
     }
@@ -81,69 +159,52 @@ impl StateStore for MemoryStateStore {
         self.with(|s| s.cursors.get(job).cloned())
     }
 
-    async fn set_cursor(&self, job: &str, value: &str) -> Result<()> {
-        self.with(|s| {
-            s.cursors.insert(job.to_string(), value.to_string());
-        })
-    }
-
-    async fn journal_intent(
+    async fn journal_intents(
         &self,
-        key: &WriteKey,
-        payload_hash: &str,
+        fence: Option<&Fence>,
+        intents: &[Intent],
         now: DateTime<Utc>,
-    ) -> Result<Option<WriteRecord>> {
+    ) -> Result<Vec<Option<WriteRecord>>> {
         self.with(|s| {
-            let before = s.journal.get(key).cloned();
-            match &before {
-                Some(r) if !matches!(r.state, WriteState::Failed { .. }) => {}
-                _ => {
-                    s.journal.insert(
-                        key.clone(),
-                        WriteRecord {
-                            key: key.clone(),
-                            payload_hash: payload_hash.to_string(),
-                            state: WriteState::Intent,
-                            created_at: before.as_ref().map_or(now, |b| b.created_at),
-                            updated_at: now,
-                        },
-                    );
-                }
-            }
-            before
-        })
+            s.check_fence(fence)?;
+            Ok(intents
+                .iter()
+                .map(|i| {
+                    let before = s.journal.get(&i.key).cloned();
+                    match &before {
+                        Some(r) if !matches!(r.state, WriteState::Failed { .. }) => {}
+                        _ => {
+                            s.journal.insert(
+                                i.key.clone(),
+                                WriteRecord {
+                                    key: i.key.clone(),
+                                    payload_hash: i.payload_hash.clone(),
+                                    state: WriteState::Intent,
+                                    created_at: before.as_ref().map_or(now, |b| b.created_at),
+                                    updated_at: now,
+                                },
+                            );
+                        }
+                    }
+                    before
+                })
+                .collect())
+        })?
     }
 
-    async fn journal_done(&self, key: &WriteKey, at: &LedgerRef, now: DateTime<Utc>) -> Result<()> {
+    async fn commit(
+        &self,
+        fence: Option<&Fence>,
+        ops: &[StateOp],
+        now: DateTime<Utc>,
+    ) -> Result<()> {
         self.with(|s| {
-            let rec = s.journal.entry(key.clone()).or_insert_with(|| WriteRecord {
-                key: key.clone(),
-                payload_hash: String::new(),
-                state: WriteState::Intent,
-                created_at: now,
-                updated_at: now,
-            });
-            rec.state = WriteState::Done { at: at.clone() };
-            rec.updated_at = now;
-        })
-    }
-
-    async fn journal_failed(&self, key: &WriteKey, reason: &str, now: DateTime<Utc>) -> Result<()> {
-        self.with(|s| {
-            let rec = s.journal.entry(key.clone()).or_insert_with(|| WriteRecord {
-                key: key.clone(),
-                payload_hash: String::new(),
-                state: WriteState::Intent,
-                created_at: now,
-                updated_at: now,
-            });
-            if !matches!(rec.state, WriteState::Done { .. }) {
-                rec.state = WriteState::Failed {
-                    reason: reason.to_string(),
-                };
-                rec.updated_at = now;
+            s.check_fence(fence)?;
+            for op in ops {
+                s.apply(op, now);
             }
-        })
+            Ok(())
+        })?
     }
 
     async fn journal(&self, key: &WriteKey) -> Result<Option<WriteRecord>> {
@@ -240,10 +301,6 @@ impl StateStore for MemoryStateStore {
         })
     }
 
-    async fn log(&self, entry: &LogEntry) -> Result<()> {
-        self.with(|s| s.log.push(entry.clone()))
-    }
-
     async fn search_log(&self, query: &LogQuery) -> Result<Vec<LogEntry>> {
         self.with(|s| {
             let mut v: Vec<LogEntry> = s
@@ -280,37 +337,52 @@ impl StateStore for MemoryStateStore {
         owner: &str,
         now: DateTime<Utc>,
         ttl: Duration,
-    ) -> Result<bool> {
-        self.with(|s| {
-            if let Some(l) = s.leases.get(name) {
-                if l.owner != owner && l.expires_at > now {
-                    return false;
-                }
-            }
-            s.leases.insert(
-                name.to_string(),
-                Lease {
-                    name: name.to_string(),
+    ) -> Result<Option<Fence>> {
+        self.with(|s| match s.leases.get_mut(name) {
+            Some(l) if l.owner == owner && l.expires_at > now => {
+                l.expires_at = lease_expiry(now, ttl);
+                Some(Fence {
+                    lease: name.to_string(),
                     owner: owner.to_string(),
-                    expires_at: lease_expiry(now, ttl),
-                },
-            );
-            true
+                    token: l.token,
+                })
+            }
+            Some(l) if l.expires_at > now => None,
+            _ => Some(s.take_lease(name, owner, now, ttl)),
         })
     }
 
-    async fn release_lease(&self, name: &str, owner: &str) -> Result<bool> {
-        self.with(|s| {
-            if s.leases.get(name).is_some_and(|l| l.owner == owner) {
-                s.leases.remove(name);
+    async fn take_over_lease(
+        &self,
+        name: &str,
+        from_owner: &str,
+        to_owner: &str,
+        now: DateTime<Utc>,
+        ttl: Duration,
+    ) -> Result<Option<Fence>> {
+        self.with(|s| match s.leases.get(name) {
+            Some(l) if l.owner == from_owner => Some(s.take_lease(name, to_owner, now, ttl)),
+            _ => None,
+        })
+    }
+
+    async fn release_lease(&self, fence: &Fence) -> Result<bool> {
+        self.with(|s| match s.leases.get_mut(&fence.lease) {
+            Some(l) if l.owner == fence.owner && l.token == fence.token => {
+                // The row stays (expired, no owner) so that the next token is still larger.
+                l.owner = String::new();
+                l.expires_at = DateTime::<Utc>::UNIX_EPOCH;
                 true
-            } else {
-                false
             }
+            _ => false,
         })
     }
 
     async fn lease(&self, name: &str) -> Result<Option<Lease>> {
         self.with(|s| s.leases.get(name).cloned())
+    }
+
+    async fn leases(&self) -> Result<Vec<Lease>> {
+        self.with(|s| s.leases.values().cloned().collect())
     }
 }

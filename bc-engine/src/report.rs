@@ -128,6 +128,14 @@ pub struct RunReport {
     pub requests: RequestCounts,
     /// Remarks for people (a job skipped because a platform cannot do it…).
     pub notes: Vec<String>,
+    /// Items that failed temporarily (a rate limit, an outage, an unknown outcome): not in the
+    /// exception queue, their storefront status untouched; the next run takes them again.
+    #[serde(default)]
+    pub deferred: usize,
+    /// Why the run stopped early (an authentication failure, a platform that is down, a lost
+    /// lease): one clear error for the whole run instead of one exception per item.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stopped: Option<String>,
 }
 
 impl RunReport {
@@ -145,12 +153,20 @@ impl RunReport {
             failed: Vec::new(),
             requests: RequestCounts::default(),
             notes: Vec::new(),
+            deferred: 0,
+            stopped: None,
         }
     }
 
-    /// Whether nothing failed.
+    /// Whether every item seen is settled: done, or permanently in the exception queue
+    /// (nothing deferred to the next run, the run not stopped).
+    pub fn is_settled(&self) -> bool {
+        self.failed.iter().all(|f| !f.temporary) && self.deferred == 0 && self.stopped.is_none()
+    }
+
+    /// Whether nothing failed, nothing was deferred and the run was not stopped.
     pub fn is_clean(&self) -> bool {
-        self.failed.is_empty()
+        self.failed.is_empty() && self.deferred == 0 && self.stopped.is_none()
     }
 }
 
@@ -158,16 +174,20 @@ impl fmt::Display for RunReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(
             f,
-            "{}: seen {}, done {}, skipped {}, adopted {}, failed {} ({} storefront / {} ledger requests)",
+            "{}: seen {}, done {}, skipped {}, adopted {}, failed {}, deferred {} ({} storefront / {} ledger requests)",
             self.job,
             self.seen,
             self.done,
             self.skipped,
             self.adopted,
             self.failed.len(),
+            self.deferred,
             self.requests.storefront,
             self.requests.ledger
         )?;
+        if let Some(why) = &self.stopped {
+            writeln!(f, "  stopped: {why}")?;
+        }
         for n in &self.notes {
             writeln!(f, "  note: {n}")?;
         }

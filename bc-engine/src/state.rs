@@ -184,6 +184,13 @@ pub enum ExceptionReason {
         /// The issue.
         issue: MappingIssue,
     },
+    /// An item of a listing that could not be read or parsed; its payload as received.
+    Unreadable {
+        /// Why it could not be read.
+        message: String,
+        /// The payload (truncated to a few KiB), for `exceptions show`.
+        raw: Option<String>,
+    },
     /// An error from a platform or from the engine.
     Error {
         /// The error kind (`"invalid"`, `"outcome_unknown"`…).
@@ -238,6 +245,9 @@ impl fmt::Display for ExceptionReason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ExceptionReason::Mapping { issue } => write!(f, "{issue}"),
+            ExceptionReason::Unreadable { message, .. } => {
+                write!(f, "cannot be read: {message} (unreadable)")
+            }
             ExceptionReason::Error { kind, message, .. } => write!(f, "{message} ({kind})"),
         }
     }
@@ -464,6 +474,96 @@ pub struct Lease {
     pub owner: String,
     /// When it lapses unless renewed.
     pub expires_at: DateTime<Utc>,
+    /// The fencing token of the current holding: it grows by one every time the lease changes
+    /// hands (a new owner, or the same owner after it had lapsed), never on a renewal.
+    pub token: i64,
+}
+
+/// Proof that a worker holds a lease: every fenced state write checks, in its own
+/// transaction, that the lease still has this owner and token. A worker paused past its
+/// lease (whose lease another worker took, bumping the token) can therefore write nothing.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Fence {
+    /// The lease (`"job:orders"`).
+    pub lease: String,
+    /// Its holder.
+    pub owner: String,
+    /// The token the holder got.
+    pub token: i64,
+}
+
+/// The operation name of the error a fenced write returns when its lease was lost.
+pub const LEASE_LOST: &str = "lease fence";
+
+/// The error of a fenced write whose lease has another holder now.
+pub fn lease_lost(fence: &Fence, now_holder: Option<&Lease>) -> Error {
+    let holder = now_holder.map_or_else(
+        || "nobody".to_string(),
+        |l| format!("{} (token {})", l.owner, l.token),
+    );
+    Error::new(
+        ErrorKind::Conflict,
+        format!(
+            "lease `{}` is no longer held by {} (token {}): it is held by {holder}; this worker stops writing",
+            fence.lease, fence.owner, fence.token
+        ),
+    )
+    .with_operation(LEASE_LOST)
+}
+
+/// Whether `err` is a fenced write refused because the lease was lost.
+pub fn is_lease_lost(err: &Error) -> bool {
+    err.kind() == ErrorKind::Conflict && err.operation() == Some(LEASE_LOST)
+}
+
+/// A write about to be attempted: its key and the hash of its payload.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Intent {
+    /// The write.
+    pub key: WriteKey,
+    /// Hash of what is about to be sent.
+    pub payload_hash: String,
+}
+
+/// One state change inside a group commit ([`StateStore::commit`]).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum StateOp {
+    /// A journalled write is known to have happened; `payload_hash` is the hash of what the
+    /// platform holds (the payload written, or the one adopted after a search).
+    Done {
+        /// The write.
+        key: WriteKey,
+        /// What it made.
+        at: LedgerRef,
+        /// Hash of what the platform holds.
+        payload_hash: String,
+    },
+    /// A journalled write is known not to have happened (a refusal before anything was
+    /// committed); the next attempt still searches first.
+    Failed {
+        /// The write.
+        key: WriteKey,
+        /// Why.
+        reason: String,
+    },
+    /// Records (or replaces) a cross-reference.
+    PutXref(CrossRef),
+    /// Moves a job's cursor.
+    SetCursor {
+        /// The job's cursor name.
+        job: String,
+        /// The new value.
+        value: String,
+    },
+    /// Marks an exception resolved (no-op when there is none).
+    ResolveException {
+        /// Kind of entity.
+        entity: EntityKind,
+        /// Its key.
+        key: String,
+    },
+    /// Appends to the connector log.
+    Log(LogEntry),
 }
 
 /// What the engine remembers. Object safe; every method is one small transaction.
@@ -473,8 +573,11 @@ pub struct Lease {
 pub trait StateStore: Send + Sync {
     // --- cross-references ---
 
-    /// Records (or replaces) a cross-reference.
-    async fn put_xref(&self, xref: &CrossRef) -> Result<()>;
+    /// Records (or replaces) a cross-reference, unfenced (jobs use [`StateStore::commit`]).
+    async fn put_xref(&self, xref: &CrossRef) -> Result<()> {
+        self.commit(None, &[StateOp::PutXref(xref.clone())], Utc::now())
+            .await
+    }
     /// The cross-reference of `key`.
     async fn xref(&self, kind: EntityKind, key: &str) -> Result<Option<CrossRef>>;
     /// The cross-reference whose ledger id is `ledger_id`.
@@ -486,25 +589,79 @@ pub trait StateStore: Send + Sync {
 
     /// A job's cursor.
     async fn cursor(&self, job: &str) -> Result<Option<String>>;
-    /// Sets a job's cursor.
-    async fn set_cursor(&self, job: &str, value: &str) -> Result<()>;
+    /// Sets a job's cursor (unfenced; jobs use [`StateStore::commit`]).
+    async fn set_cursor(&self, job: &str, value: &str) -> Result<()> {
+        self.commit(
+            None,
+            &[StateOp::SetCursor {
+                job: job.to_string(),
+                value: value.to_string(),
+            }],
+            Utc::now(),
+        )
+        .await
+    }
 
-    // --- write journal ---
+    // --- write journal and group commit ---
 
-    /// Records an intent before a write and returns the record as it was **before** the call
-    /// (`None` when the key is new). A `Done` record is left unchanged (an intent never
-    /// overwrites `done`); an `Intent` record is left unchanged (the earlier write's outcome is
-    /// unknown: search first); a `Failed` record becomes an intent again with the new hash.
+    /// Records intents before writes, all in one transaction, and returns each record as it
+    /// was **before** the call (`None` when the key is new). A `Done` record is left
+    /// unchanged (an intent never overwrites `done`); an `Intent` record is left unchanged
+    /// (the earlier write's outcome is unknown: search first); a `Failed` record becomes an
+    /// intent again with the new hash. With a fence, the whole call is refused with
+    /// [`lease_lost`] when the lease is no longer held with that token.
+    async fn journal_intents(
+        &self,
+        fence: Option<&Fence>,
+        intents: &[Intent],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Option<WriteRecord>>>;
+
+    /// Applies `ops` in one transaction (group commit), in order; with a fence, nothing is
+    /// applied when the lease is no longer held with that token ([`lease_lost`]).
+    async fn commit(
+        &self,
+        fence: Option<&Fence>,
+        ops: &[StateOp],
+        now: DateTime<Utc>,
+    ) -> Result<()>;
+
+    /// One intent, unfenced (see [`StateStore::journal_intents`]).
     async fn journal_intent(
         &self,
         key: &WriteKey,
         payload_hash: &str,
         now: DateTime<Utc>,
-    ) -> Result<Option<WriteRecord>>;
-    /// Marks a write done with what it made.
-    async fn journal_done(&self, key: &WriteKey, at: &LedgerRef, now: DateTime<Utc>) -> Result<()>;
-    /// Marks a write as known not to have happened.
-    async fn journal_failed(&self, key: &WriteKey, reason: &str, now: DateTime<Utc>) -> Result<()>;
+    ) -> Result<Option<WriteRecord>> {
+        let intent = Intent {
+            key: key.clone(),
+            payload_hash: payload_hash.to_string(),
+        };
+        let mut before = self.journal_intents(None, &[intent], now).await?;
+        Ok(before.pop().flatten())
+    }
+    /// Marks a write done with what it made, unfenced; the record keeps its payload hash.
+    async fn journal_done(&self, key: &WriteKey, at: &LedgerRef, now: DateTime<Utc>) -> Result<()> {
+        let hash = self
+            .journal(key)
+            .await?
+            .map(|r| r.payload_hash)
+            .unwrap_or_default();
+        let op = StateOp::Done {
+            key: key.clone(),
+            at: at.clone(),
+            payload_hash: hash,
+        };
+        self.commit(None, &[op], now).await
+    }
+    /// Marks a write as known not to have happened, unfenced.
+    async fn journal_failed(&self, key: &WriteKey, reason: &str, now: DateTime<Utc>) -> Result<()> {
+        let op = StateOp::Failed {
+            key: key.clone(),
+            reason: reason.to_string(),
+        };
+        self.commit(None, &[op], now).await
+    }
     /// One record.
     async fn journal(&self, key: &WriteKey) -> Result<Option<WriteRecord>>;
     /// Intents not yet done or failed (writes whose outcome is unknown), oldest first.
@@ -533,7 +690,10 @@ pub trait StateStore: Send + Sync {
     // --- connector log ---
 
     /// Appends to the connector log.
-    async fn log(&self, entry: &LogEntry) -> Result<()>;
+    async fn log(&self, entry: &LogEntry) -> Result<()> {
+        self.commit(None, &[StateOp::Log(entry.clone())], entry.at)
+            .await
+    }
     /// Searches the log, newest first.
     async fn search_log(&self, query: &LogQuery) -> Result<Vec<LogEntry>>;
 
@@ -546,19 +706,33 @@ pub trait StateStore: Send + Sync {
 
     // --- leases ---
 
-    /// Takes or renews the lease `name` for `owner` until `now + ttl`; `false` when another
-    /// owner holds a lease that has not expired at `now`.
+    /// Takes or renews the lease `name` for `owner` until `now + ttl`. Renewing an unexpired
+    /// lease keeps its token; taking it (free, expired, or lapsed for the same owner) bumps
+    /// the token. `None` when another owner holds a lease that has not expired at `now`.
     async fn acquire_lease(
         &self,
         name: &str,
         owner: &str,
         now: DateTime<Utc>,
         ttl: Duration,
-    ) -> Result<bool>;
-    /// Gives a lease up; `false` when `owner` did not hold it.
-    async fn release_lease(&self, name: &str, owner: &str) -> Result<bool>;
+    ) -> Result<Option<Fence>>;
+    /// Takes the lease `name` from `from_owner` (expired or not) for `to_owner`, bumping the
+    /// token; `None` when `from_owner` no longer holds it. Used by a worker that restarted
+    /// under a stable identity and knows its previous process is dead.
+    async fn take_over_lease(
+        &self,
+        name: &str,
+        from_owner: &str,
+        to_owner: &str,
+        now: DateTime<Utc>,
+        ttl: Duration,
+    ) -> Result<Option<Fence>>;
+    /// Gives a lease up; `false` when the fence no longer held it.
+    async fn release_lease(&self, fence: &Fence) -> Result<bool>;
     /// The lease `name`, expired or not.
     async fn lease(&self, name: &str) -> Result<Option<Lease>>;
+    /// Every lease (for `bcsync status`).
+    async fn leases(&self) -> Result<Vec<Lease>>;
 }
 
 /// `now + ttl`, saturating.

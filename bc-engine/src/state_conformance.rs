@@ -11,8 +11,9 @@ use chrono::{DateTime, TimeZone, Utc};
 use rust_decimal::Decimal;
 
 use crate::state::{
-    CrossRef, Direction, EntityKind, ExceptionFilter, ExceptionReason, ExceptionStatus, LogEntry,
-    LogQuery, Outcome, StateStore, WriteKey, WriteState,
+    is_lease_lost, CrossRef, Direction, EntityKind, ExceptionFilter, ExceptionReason,
+    ExceptionStatus, Intent, LogEntry, LogQuery, Outcome, StateOp, StateStore, WriteKey,
+    WriteState,
 };
 
 fn t(secs: i64) -> DateTime<Utc> {
@@ -30,6 +31,7 @@ pub async fn run_all(store: &dyn StateStore) {
     connector_log(store).await;
     inventory(store).await;
     leases(store).await;
+    fencing(store).await;
 }
 
 /// Cross-references: put, get, replace, find by ledger id, list by kind.
@@ -410,39 +412,138 @@ pub async fn inventory(store: &dyn StateStore) {
     assert_eq!(all.get(&b), Some(&Decimal::ZERO));
 }
 
-/// Leases: exclusive while live, renewable by the owner, taken over once expired, released.
+/// Leases: exclusive while live, renewable by the owner (same token), taken over once
+/// expired (a larger token), released (the token is never reused), taken over from a named
+/// owner.
 pub async fn leases(store: &dyn StateStore) {
     let ttl = Duration::from_secs(30);
-    assert!(store
+    let f1 = store
         .acquire_lease("cnf:orders", "w1", t(0), ttl)
         .await
-        .unwrap());
-    assert!(!store
+        .unwrap()
+        .expect("a free lease is taken");
+    assert!(store
         .acquire_lease("cnf:orders", "w2", t(10), ttl)
         .await
-        .unwrap());
-    // The owner renews.
-    assert!(store
+        .unwrap()
+        .is_none());
+    // The owner renews: same token.
+    let renewed = store
         .acquire_lease("cnf:orders", "w1", t(20), ttl)
         .await
-        .unwrap());
-    assert!(!store
+        .unwrap()
+        .expect("the owner renews");
+    assert_eq!(renewed.token, f1.token);
+    assert!(store
         .acquire_lease("cnf:orders", "w2", t(45), ttl)
         .await
-        .unwrap());
-    // w1 died: its lease expires and w2 takes it.
-    assert!(store
+        .unwrap()
+        .is_none());
+    // w1 died: its lease expires and w2 takes it, with a larger token.
+    let f2 = store
         .acquire_lease("cnf:orders", "w2", t(51), ttl)
         .await
-        .unwrap());
+        .unwrap()
+        .expect("an expired lease is taken");
+    assert!(f2.token > f1.token);
     let l = store.lease("cnf:orders").await.unwrap().unwrap();
     assert_eq!(l.owner, "w2");
     assert_eq!(l.expires_at, t(81));
-    assert!(!store.release_lease("cnf:orders", "w1").await.unwrap());
-    assert!(store.release_lease("cnf:orders", "w2").await.unwrap());
-    assert_eq!(store.lease("cnf:orders").await.unwrap(), None);
-    assert!(store
+    assert_eq!(l.token, f2.token);
+    assert!(!store.release_lease(&f1).await.unwrap());
+    assert!(store.release_lease(&f2).await.unwrap());
+    let f3 = store
         .acquire_lease("cnf:orders", "w3", t(52), ttl)
         .await
-        .unwrap());
+        .unwrap()
+        .expect("a released lease is free");
+    assert!(f3.token > f2.token, "tokens never repeat after a release");
+    // A restarted worker takes over the lease of its dead predecessor by name.
+    assert!(store
+        .take_over_lease("cnf:orders", "w1", "w4", t(53), ttl)
+        .await
+        .unwrap()
+        .is_none());
+    let f4 = store
+        .take_over_lease("cnf:orders", "w3", "w4", t(53), ttl)
+        .await
+        .unwrap()
+        .expect("taken over from its holder");
+    assert!(f4.token > f3.token);
+    assert!(store
+        .leases()
+        .await
+        .unwrap()
+        .iter()
+        .any(|l| l.name == "cnf:orders" && l.owner == "w4"));
+}
+
+/// Fencing: a write under a fence whose lease was taken over is refused whole, and nothing
+/// of it is applied; under the live fence it is applied in one piece (group commit).
+pub async fn fencing(store: &dyn StateStore) {
+    let ttl = Duration::from_secs(30);
+    let old = store
+        .acquire_lease("cnf:fenced", "w1", t(0), ttl)
+        .await
+        .unwrap()
+        .unwrap();
+    // w1 is paused past its lease; w2 takes over.
+    let new = store
+        .acquire_lease("cnf:fenced", "w2", t(31), ttl)
+        .await
+        .unwrap()
+        .unwrap();
+    let k = WriteKey::new(EntityKind::Order, "post", "FEN-1", 0);
+    let intent = Intent {
+        key: k.clone(),
+        payload_hash: "h".into(),
+    };
+    let refused = store
+        .journal_intents(Some(&old), std::slice::from_ref(&intent), t(32))
+        .await
+        .expect_err("a stale fence is refused");
+    assert!(is_lease_lost(&refused), "{refused}");
+    assert_eq!(store.journal(&k).await.unwrap(), None, "nothing written");
+    let ops = [
+        StateOp::SetCursor {
+            job: "cnf:fenced".into(),
+            value: "stale".into(),
+        },
+        StateOp::Done {
+            key: k.clone(),
+            at: LedgerRef::new("1"),
+            payload_hash: "h".into(),
+        },
+    ];
+    let refused = store
+        .commit(Some(&old), &ops, t(32))
+        .await
+        .expect_err("a stale fence is refused");
+    assert!(is_lease_lost(&refused));
+    assert_eq!(store.cursor("cnf:fenced").await.unwrap(), None);
+    assert_eq!(store.journal(&k).await.unwrap(), None);
+    // The live holder writes, all at once.
+    let before = store
+        .journal_intents(Some(&new), &[intent], t(33))
+        .await
+        .unwrap();
+    assert_eq!(before, vec![None]);
+    store.commit(Some(&new), &ops, t(34)).await.unwrap();
+    assert_eq!(
+        store.cursor("cnf:fenced").await.unwrap().as_deref(),
+        Some("stale")
+    );
+    let rec = store.journal(&k).await.unwrap().unwrap();
+    assert_eq!(
+        rec.state,
+        WriteState::Done {
+            at: LedgerRef::new("1")
+        }
+    );
+    assert!(store
+        .journal_pending()
+        .await
+        .unwrap()
+        .iter()
+        .all(|r| r.key != k));
 }

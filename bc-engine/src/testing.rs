@@ -293,6 +293,8 @@ impl MemoryStorefront {
                 caps.refunds = true;
                 caps.payouts = true;
                 caps.inventory = true;
+                caps.find_shipments = true;
+                caps.find_orders_by_reference = true;
                 caps
             }),
             clock: AtomicU64::new(0),
@@ -335,8 +337,9 @@ impl MemoryStorefront {
     }
 
     fn tick(&self) -> DateTime<Utc> {
+        // The real clock (a storefront's changes are "now"), strictly increasing.
         let n = self.clock.fetch_add(1, Ordering::Relaxed);
-        t0() + chrono::Duration::days(30) + chrono::Duration::seconds(n as i64)
+        Utc::now().max(t0() + chrono::Duration::days(30)) + chrono::Duration::microseconds(n as i64)
     }
 
     fn call(&self, name: &str) {
@@ -356,26 +359,32 @@ impl Storefront for MemoryStorefront {
             .limit
             .unwrap_or(50)
             .min(self.capabilities().max_page_size) as usize;
-        let start = query.cursor.as_ref().map(offset).unwrap_or(0);
+        // Keyset pages by id, as the real connectors page: an order that changes while the
+        // list is read never shifts a later page.
+        let after = query
+            .cursor
+            .clone()
+            .filter(|c| !c.is_start())
+            .map(|c| OrderId::new(c.0));
         self.with(|d| {
-            let all: Vec<&Order> = d
+            let lower = match &after {
+                Some(a) => std::ops::Bound::Excluded(a.clone()),
+                None => std::ops::Bound::Unbounded,
+            };
+            let mut matching = d
                 .orders
-                .values()
+                .range((lower, std::ops::Bound::Unbounded))
+                .map(|(_, o)| o)
                 .filter(|o| query.statuses.is_empty() || query.statuses.contains(&o.status))
                 .filter(|o| query.modified_since.is_none_or(|s| o.modified_at >= s))
-                .filter(|o| query.created_since.is_none_or(|s| o.created_at >= s))
-                .collect();
-            let items: Vec<Order> = all
-                .iter()
-                .skip(start)
-                .take(limit.max(1))
-                .map(|o| (*o).clone())
-                .collect();
-            let end = start + items.len();
-            Ok(Page::new(
-                items,
-                (end < all.len()).then(|| Cursor(end.to_string())),
-            ))
+                .filter(|o| query.created_since.is_none_or(|s| o.created_at >= s));
+            let items: Vec<Order> = matching.by_ref().take(limit.max(1)).cloned().collect();
+            let more = matching.next().is_some();
+            let next = match items.last() {
+                Some(last) if more => Some(Cursor(last.id.to_string())),
+                _ => None,
+            };
+            Ok(Page::new(items, next))
         })
     }
 
@@ -413,6 +422,36 @@ impl Storefront for MemoryStorefront {
             d.shipments
                 .push((id.clone(), shipment.clone(), sid.clone()));
             Ok(ShipmentRef { id: sid })
+        })
+    }
+
+    async fn find_shipment(
+        &self,
+        id: &OrderId,
+        shipment: &Shipment,
+    ) -> Result<Option<ShipmentRef>> {
+        self.call("find_shipment");
+        self.with(|d| {
+            Ok(d.shipments
+                .iter()
+                .find(|(o, s, _)| {
+                    o == id
+                        && match &shipment.tracking_number {
+                            Some(t) => s.tracking_number.as_ref() == Some(t),
+                            None => s.lines == shipment.lines,
+                        }
+                })
+                .map(|(_, _, sid)| ShipmentRef { id: sid.clone() }))
+        })
+    }
+
+    async fn find_order_by_reference(&self, ledger_number: &str) -> Result<Option<OrderId>> {
+        self.call("find_order_by_reference");
+        self.with(|d| {
+            Ok(d.created_orders
+                .iter()
+                .find(|(_, o)| o.ledger_number == ledger_number)
+                .map(|(id, _)| id.clone()))
         })
     }
 
@@ -629,6 +668,7 @@ impl MemoryLedger {
                 caps.document_statuses = true;
                 caps.set_document_status = true;
                 caps.new_orders = true;
+                caps.find_receipts = true;
                 caps
             }),
         }
@@ -825,6 +865,14 @@ impl Ledger for MemoryLedger {
             let at = d.next("R");
             d.receipts.insert(key, (at.clone(), receipt.clone()));
             Ok(at)
+        })
+    }
+
+    async fn find_receipt(&self, receipt: &ReceiptPosting) -> Result<Option<LedgerRef>> {
+        self.call("find_receipt");
+        self.with(|d| {
+            let key = (receipt.import_id.to_string(), receipt.sequence);
+            Ok(d.receipts.get(&key).map(|(at, _)| at.clone()))
         })
     }
 
@@ -1199,9 +1247,7 @@ impl Ledger for FaultyLedger {
             .await
         {
             Ok(v) => v,
-            Err(e) => (0..n)
-                .map(|_| Err(Error::new(e.kind(), e.message().to_string())))
-                .collect(),
+            Err(e) => (0..n).map(|_| Err(e.clone())).collect(),
         }
     }
     async fn update_sales_document(
@@ -1220,6 +1266,47 @@ impl Ledger for FaultyLedger {
     async fn post_receipt(&self, receipt: &ReceiptPosting) -> Result<LedgerRef> {
         self.plan
             .apply("post_receipt", true, self.inner.post_receipt(receipt))
+            .await
+    }
+    async fn find_receipt(&self, receipt: &ReceiptPosting) -> Result<Option<LedgerRef>> {
+        self.plan
+            .apply("find_receipt", false, self.inner.find_receipt(receipt))
+            .await
+    }
+    /// Receipts one at a time, each with its faults.
+    async fn post_receipts(&self, receipts: &[ReceiptPosting]) -> Vec<Result<LedgerRef>> {
+        let mut out = Vec::with_capacity(receipts.len());
+        for r in receipts {
+            out.push(self.post_receipt(r).await);
+        }
+        out
+    }
+    async fn find_documents(&self, ids: &[ImportId]) -> Vec<Result<Option<LedgerDocument>>> {
+        match self
+            .plan
+            .apply("find_documents", false, async {
+                Ok(self.inner.find_documents(ids).await)
+            })
+            .await
+        {
+            Ok(v) => v,
+            Err(e) => ids.iter().map(|_| Err(e.clone())).collect(),
+        }
+    }
+    async fn create_items(&self, items: &[NewItem]) -> Vec<Result<ItemRef>> {
+        let mut out = Vec::with_capacity(items.len());
+        for i in items {
+            out.push(self.create_item(i).await);
+        }
+        out
+    }
+    async fn documents_total(&self, import_ids: &[ImportId]) -> Result<Decimal> {
+        self.plan
+            .apply(
+                "documents_total",
+                false,
+                self.inner.documents_total(import_ids),
+            )
             .await
     }
     async fn post_credit_memo(&self, memo: &CreditMemo) -> Result<LedgerRef> {
@@ -1346,10 +1433,41 @@ impl Storefront for FaultyStorefront {
             )
             .await
     }
+    async fn find_shipment(
+        &self,
+        id: &OrderId,
+        shipment: &Shipment,
+    ) -> Result<Option<ShipmentRef>> {
+        self.plan
+            .apply(
+                "find_shipment",
+                false,
+                self.inner.find_shipment(id, shipment),
+            )
+            .await
+    }
+    async fn find_order_by_reference(&self, ledger_number: &str) -> Result<Option<OrderId>> {
+        self.plan
+            .apply(
+                "find_order_by_reference",
+                false,
+                self.inner.find_order_by_reference(ledger_number),
+            )
+            .await
+    }
     async fn set_inventory(&self, levels: &[InventoryLevel]) -> Result<()> {
         self.plan
             .apply("set_inventory", true, self.inner.set_inventory(levels))
             .await
+    }
+    /// Batches one call at a time, each with its faults.
+    async fn set_inventory_batched(&self, levels: &[InventoryLevel]) -> Vec<Result<()>> {
+        let size = self.capabilities().inventory_batch_size.max(1);
+        let mut out = Vec::new();
+        for chunk in levels.chunks(size) {
+            out.push(self.set_inventory(chunk).await);
+        }
+        out
     }
     async fn refunds(&self, query: &RefundQuery) -> Result<Page<Refund>> {
         self.plan

@@ -199,9 +199,7 @@ async fn chaos_backlog_is_posted_exactly_once() {
     let path = dir.path().join("state.sqlite");
     let options = EngineOptions {
         concurrency: 6,
-        attempts: 5,
-        backoff: Duration::from_millis(1),
-        max_backoff: Duration::from_millis(10),
+        breaker_threshold: 50,
         page_size: 250,
         ..EngineOptions::default()
     };
@@ -234,11 +232,11 @@ async fn chaos_backlog_is_posted_exactly_once() {
             let after = Duration::from_millis(20 + next(600));
             match tokio::time::timeout(after, engine.run(bc_engine::Job::Orders)).await {
                 Err(_) => crashes += 1,
-                Ok(r) => finished = r.is_ok_and(|r| r.failed.iter().all(|f| !f.temporary)),
+                Ok(r) => finished = r.is_ok_and(|r| r.is_settled()),
             }
         } else {
             let r = engine.run(bc_engine::Job::Orders).await;
-            finished = r.is_ok_and(|r| r.failed.iter().all(|f| !f.temporary));
+            finished = r.is_ok_and(|r| r.is_settled());
         }
         if std::env::var("CHAOS_DEBUG").is_ok() {
             println!(
@@ -266,6 +264,7 @@ async fn chaos_backlog_is_posted_exactly_once() {
             let k = match r {
                 bc_engine::ExceptionReason::Mapping { issue } => issue.code.to_string(),
                 bc_engine::ExceptionReason::Error { kind, .. } => kind.clone(),
+                bc_engine::ExceptionReason::Unreadable { .. } => "unreadable".into(),
             };
             *why.entry(k).or_default() += 1;
         }

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use bc_core::{Error, ErrorKind, LedgerRef, Result, Sku};
-use bc_engine::state::{lease_expiry, state_error};
+use bc_engine::state::{lease_expiry, lease_lost, state_error, Fence, Intent, StateOp};
 use bc_engine::{
     CrossRef, Direction, EntityKind, ExceptionFilter, ExceptionReason, ExceptionRecord,
     ExceptionStatus, Lease, LogEntry, LogQuery, Outcome, StateStore, WriteKey, WriteRecord,
@@ -21,7 +21,8 @@ use sqlx::sqlite::{
 use sqlx::{Row, SqlitePool};
 
 /// The schema, one migration per entry; applied in order from `PRAGMA user_version`.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE IF NOT EXISTS xrefs (
     kind TEXT NOT NULL,
     key TEXT NOT NULL,
@@ -84,7 +85,11 @@ CREATE TABLE IF NOT EXISTS leases (
     owner TEXT NOT NULL,
     expires_at TEXT NOT NULL
 );
-"#];
+"#,
+    r#"
+ALTER TABLE leases ADD COLUMN token INTEGER NOT NULL DEFAULT 0;
+"#,
+];
 
 /// Times are stored as fixed-width RFC 3339 UTC text, so that text order is time order.
 fn ts(t: DateTime<Utc>) -> String {
@@ -154,7 +159,9 @@ impl SqliteStateStore {
     async fn with_options(options: SqliteConnectOptions, connections: u32) -> Result<Self> {
         let options = options
             .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
+            // Durable across an OS crash: an intent recorded is on disk before the write it
+            // announces goes out. Group commits keep the cost per order small.
+            .synchronous(SqliteSynchronous::Full)
             .busy_timeout(Duration::from_secs(10))
             .foreign_keys(true);
         let pool = SqlitePoolOptions::new()
@@ -188,6 +195,16 @@ impl SqliteStateStore {
                 .map_err(db("migrate"))?;
         }
         Ok(())
+    }
+
+    /// A write transaction that holds SQLite's write lock from its first statement
+    /// (`BEGIN IMMEDIATE`), so that a read-check-write (the fence, the prior journal record)
+    /// cannot be overtaken by another process between its read and its write.
+    async fn begin_write(&self, operation: &'static str) -> Result<Tx> {
+        self.pool
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(db(operation))
     }
 
     /// The SQLite journal mode in use (`"wal"` for a file).
@@ -300,27 +317,6 @@ const JOURNAL_COLUMNS: &str =
 
 #[async_trait]
 impl StateStore for SqliteStateStore {
-    async fn put_xref(&self, xref: &CrossRef) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO xrefs (kind, key, ledger_id, ledger, payload_hash, revision, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?)
-             ON CONFLICT (kind, key) DO UPDATE SET ledger_id = excluded.ledger_id,
-               ledger = excluded.ledger, payload_hash = excluded.payload_hash,
-               revision = excluded.revision, updated_at = excluded.updated_at",
-        )
-        .bind(xref.kind.as_str())
-        .bind(&xref.key)
-        .bind(&xref.ledger.id)
-        .bind(json(&xref.ledger)?)
-        .bind(&xref.payload_hash)
-        .bind(i64::from(xref.revision))
-        .bind(ts(xref.updated_at))
-        .execute(&self.pool)
-        .await
-        .map_err(db("put xref"))?;
-        Ok(())
-    }
-
     async fn xref(&self, kind: EntityKind, key: &str) -> Result<Option<CrossRef>> {
         sqlx::query("SELECT * FROM xrefs WHERE kind = ? AND key = ?")
             .bind(kind.as_str())
@@ -362,89 +358,6 @@ impl StateStore for SqliteStateStore {
             .fetch_optional(&self.pool)
             .await
             .map_err(db("get cursor"))
-    }
-
-    async fn set_cursor(&self, job: &str, value: &str) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO cursors (job, value) VALUES (?, ?)
-             ON CONFLICT (job) DO UPDATE SET value = excluded.value",
-        )
-        .bind(job)
-        .bind(value)
-        .execute(&self.pool)
-        .await
-        .map_err(db("set cursor"))?;
-        Ok(())
-    }
-
-    async fn journal_intent(
-        &self,
-        key: &WriteKey,
-        payload_hash: &str,
-        now: DateTime<Utc>,
-    ) -> Result<Option<WriteRecord>> {
-        let before = self.journal(key).await?;
-        // Insert, or turn a failure back into an intent; never touch intent or done.
-        sqlx::query(
-            "INSERT INTO journal (entity, operation, key, revision, payload_hash, state, detail, created_at, updated_at)
-             VALUES (?, ?, ?, ?, ?, 'intent', NULL, ?, ?)
-             ON CONFLICT (entity, operation, key, revision) DO UPDATE SET
-               state = 'intent', detail = NULL, payload_hash = excluded.payload_hash,
-               updated_at = excluded.updated_at
-             WHERE journal.state = 'failed'",
-        )
-        .bind(key.entity.as_str())
-        .bind(&key.operation)
-        .bind(&key.key)
-        .bind(i64::from(key.revision))
-        .bind(payload_hash)
-        .bind(ts(now))
-        .bind(ts(now))
-        .execute(&self.pool)
-        .await
-        .map_err(db("journal intent"))?;
-        Ok(before)
-    }
-
-    async fn journal_done(&self, key: &WriteKey, at: &LedgerRef, now: DateTime<Utc>) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO journal (entity, operation, key, revision, payload_hash, state, detail, created_at, updated_at)
-             VALUES (?, ?, ?, ?, '', 'done', ?, ?, ?)
-             ON CONFLICT (entity, operation, key, revision) DO UPDATE SET
-               state = 'done', detail = excluded.detail, updated_at = excluded.updated_at",
-        )
-        .bind(key.entity.as_str())
-        .bind(&key.operation)
-        .bind(&key.key)
-        .bind(i64::from(key.revision))
-        .bind(json(at)?)
-        .bind(ts(now))
-        .bind(ts(now))
-        .execute(&self.pool)
-        .await
-        .map_err(db("journal done"))?;
-        Ok(())
-    }
-
-    async fn journal_failed(&self, key: &WriteKey, reason: &str, now: DateTime<Utc>) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO journal (entity, operation, key, revision, payload_hash, state, detail, created_at, updated_at)
-             VALUES (?, ?, ?, ?, '', 'failed', ?, ?, ?)
-             ON CONFLICT (entity, operation, key, revision) DO UPDATE SET
-               state = 'failed', detail = excluded.detail, updated_at = excluded.updated_at
-             WHERE journal.state <> 'done'",
-        )
-        .bind(key.entity.as_str())
-        .bind(&key.operation)
-        .bind(&key.key)
-        .bind(i64::from(key.revision))
-        .bind(reason)
-        .bind(ts(now))
-        .bind(ts(now))
-        .execute(&self.pool)
-        .await
-        .map_err(db("journal failed"))?;
-        Ok(())
     }
 
     async fn journal(&self, key: &WriteKey) -> Result<Option<WriteRecord>> {
@@ -573,24 +486,6 @@ impl StateStore for SqliteStateStore {
         })
     }
 
-    async fn log(&self, entry: &LogEntry) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO connector_log (at, job, entity, key, direction, outcome, message)
-             VALUES (?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(ts(entry.at))
-        .bind(&entry.job)
-        .bind(entry.entity.as_str())
-        .bind(&entry.key)
-        .bind(entry.direction.as_str())
-        .bind(entry.outcome.as_str())
-        .bind(&entry.message)
-        .execute(&self.pool)
-        .await
-        .map_err(db("write log"))?;
-        Ok(())
-    }
-
     async fn search_log(&self, query: &LogQuery) -> Result<Vec<LogEntry>> {
         let limit = query
             .limit
@@ -655,48 +550,287 @@ impl StateStore for SqliteStateStore {
         owner: &str,
         now: DateTime<Utc>,
         ttl: Duration,
-    ) -> Result<bool> {
-        let r = sqlx::query(
-            "INSERT INTO leases (name, owner, expires_at) VALUES (?1, ?2, ?3)
-             ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at
-             WHERE leases.owner = excluded.owner OR leases.expires_at <= ?4",
-        )
-        .bind(name)
-        .bind(owner)
-        .bind(ts(lease_expiry(now, ttl)))
-        .bind(ts(now))
-        .execute(&self.pool)
-        .await
-        .map_err(db("acquire lease"))?;
-        Ok(r.rows_affected() > 0)
+    ) -> Result<Option<Fence>> {
+        let mut tx = self.begin_write("acquire lease").await?;
+        let current = lease_in(&mut tx, name).await?;
+        let fence = match current {
+            Some(l) if l.owner == owner && l.expires_at > now => {
+                sqlx::query("UPDATE leases SET expires_at = ? WHERE name = ?")
+                    .bind(ts(lease_expiry(now, ttl)))
+                    .bind(name)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db("acquire lease"))?;
+                Some(Fence {
+                    lease: name.to_string(),
+                    owner: owner.to_string(),
+                    token: l.token,
+                })
+            }
+            Some(l) if l.expires_at > now => None,
+            other => Some(
+                take_lease(&mut tx, name, owner, other.map_or(0, |l| l.token), now, ttl).await?,
+            ),
+        };
+        tx.commit().await.map_err(db("acquire lease"))?;
+        Ok(fence)
     }
 
-    async fn release_lease(&self, name: &str, owner: &str) -> Result<bool> {
-        let r = sqlx::query("DELETE FROM leases WHERE name = ? AND owner = ?")
-            .bind(name)
-            .bind(owner)
-            .execute(&self.pool)
-            .await
-            .map_err(db("release lease"))?;
+    async fn take_over_lease(
+        &self,
+        name: &str,
+        from_owner: &str,
+        to_owner: &str,
+        now: DateTime<Utc>,
+        ttl: Duration,
+    ) -> Result<Option<Fence>> {
+        let mut tx = self.begin_write("take over lease").await?;
+        let fence = match lease_in(&mut tx, name).await? {
+            Some(l) if l.owner == from_owner => {
+                Some(take_lease(&mut tx, name, to_owner, l.token, now, ttl).await?)
+            }
+            _ => None,
+        };
+        tx.commit().await.map_err(db("take over lease"))?;
+        Ok(fence)
+    }
+
+    async fn release_lease(&self, fence: &Fence) -> Result<bool> {
+        // The row stays (expired, no owner) so that the next token is still larger.
+        let r = sqlx::query(
+            "UPDATE leases SET owner = '', expires_at = ? WHERE name = ? AND owner = ? AND token = ?",
+        )
+        .bind(ts(DateTime::<Utc>::UNIX_EPOCH))
+        .bind(&fence.lease)
+        .bind(&fence.owner)
+        .bind(fence.token)
+        .execute(&self.pool)
+        .await
+        .map_err(db("release lease"))?;
         Ok(r.rows_affected() > 0)
     }
 
     async fn lease(&self, name: &str) -> Result<Option<Lease>> {
-        let row = sqlx::query("SELECT name, owner, expires_at FROM leases WHERE name = ?")
-            .bind(name)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(db("read lease"))?;
-        match row {
-            None => Ok(None),
-            Some(row) => {
-                let expires: String = row.try_get("expires_at").map_err(db("read lease"))?;
-                Ok(Some(Lease {
-                    name: row.try_get("name").map_err(db("read lease"))?,
-                    owner: row.try_get("owner").map_err(db("read lease"))?,
-                    expires_at: parse_ts(&expires)?,
-                }))
-            }
-        }
+        let mut conn = self.pool.acquire().await.map_err(db("read lease"))?;
+        lease_in(&mut conn, name).await
     }
+
+    async fn leases(&self) -> Result<Vec<Lease>> {
+        sqlx::query("SELECT name, owner, expires_at, token FROM leases ORDER BY name")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db("read leases"))?
+            .iter()
+            .map(lease_from)
+            .collect()
+    }
+
+    async fn journal_intents(
+        &self,
+        fence: Option<&Fence>,
+        intents: &[Intent],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Option<WriteRecord>>> {
+        let mut tx = self.begin_write("journal intents").await?;
+        check_fence(&mut tx, fence).await?;
+        let mut before = Vec::with_capacity(intents.len());
+        for i in intents {
+            let key = &i.key;
+            let prior = sqlx::query(&format!(
+                "SELECT {JOURNAL_COLUMNS} FROM journal
+                 WHERE entity = ? AND operation = ? AND key = ? AND revision = ?"
+            ))
+            .bind(key.entity.as_str())
+            .bind(&key.operation)
+            .bind(&key.key)
+            .bind(i64::from(key.revision))
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db("journal intents"))?
+            .as_ref()
+            .map(write_from)
+            .transpose()?;
+            // Insert, or turn a failure back into an intent; never touch intent or done.
+            if prior
+                .as_ref()
+                .is_none_or(|r| matches!(r.state, WriteState::Failed { .. }))
+            {
+                sqlx::query(
+                    "INSERT INTO journal (entity, operation, key, revision, payload_hash, state, detail, created_at, updated_at)
+                     VALUES (?, ?, ?, ?, ?, 'intent', NULL, ?, ?)
+                     ON CONFLICT (entity, operation, key, revision) DO UPDATE SET
+                       state = 'intent', detail = NULL, payload_hash = excluded.payload_hash,
+                       updated_at = excluded.updated_at",
+                )
+                .bind(key.entity.as_str())
+                .bind(&key.operation)
+                .bind(&key.key)
+                .bind(i64::from(key.revision))
+                .bind(&i.payload_hash)
+                .bind(ts(now))
+                .bind(ts(now))
+                .execute(&mut *tx)
+                .await
+                .map_err(db("journal intents"))?;
+            }
+            before.push(prior);
+        }
+        tx.commit().await.map_err(db("journal intents"))?;
+        Ok(before)
+    }
+
+    async fn commit(
+        &self,
+        fence: Option<&Fence>,
+        ops: &[StateOp],
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        if ops.is_empty() && fence.is_none() {
+            return Ok(());
+        }
+        let mut tx = self.begin_write("commit").await?;
+        check_fence(&mut tx, fence).await?;
+        for op in ops {
+            apply(&mut tx, op, now).await?;
+        }
+        tx.commit().await.map_err(db("commit"))?;
+        Ok(())
+    }
+}
+
+type Tx = sqlx::Transaction<'static, sqlx::Sqlite>;
+
+fn lease_from(row: &SqliteRow) -> Result<Lease> {
+    let expires: String = row.try_get("expires_at").map_err(db("read lease"))?;
+    Ok(Lease {
+        name: row.try_get("name").map_err(db("read lease"))?,
+        owner: row.try_get("owner").map_err(db("read lease"))?,
+        expires_at: parse_ts(&expires)?,
+        token: row.try_get("token").map_err(db("read lease"))?,
+    })
+}
+
+async fn lease_in(conn: &mut sqlx::SqliteConnection, name: &str) -> Result<Option<Lease>> {
+    sqlx::query("SELECT name, owner, expires_at, token FROM leases WHERE name = ?")
+        .bind(name)
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(db("read lease"))?
+        .as_ref()
+        .map(lease_from)
+        .transpose()
+}
+
+async fn take_lease(
+    tx: &mut Tx,
+    name: &str,
+    owner: &str,
+    previous_token: i64,
+    now: DateTime<Utc>,
+    ttl: Duration,
+) -> Result<Fence> {
+    let token = previous_token + 1;
+    sqlx::query(
+        "INSERT INTO leases (name, owner, expires_at, token) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (name) DO UPDATE SET owner = excluded.owner,
+           expires_at = excluded.expires_at, token = excluded.token",
+    )
+    .bind(name)
+    .bind(owner)
+    .bind(ts(lease_expiry(now, ttl)))
+    .bind(token)
+    .execute(&mut **tx)
+    .await
+    .map_err(db("take lease"))?;
+    Ok(Fence {
+        lease: name.to_string(),
+        owner: owner.to_string(),
+        token,
+    })
+}
+
+/// Refuses the transaction when the fence's lease has another holder or token.
+async fn check_fence(tx: &mut Tx, fence: Option<&Fence>) -> Result<()> {
+    let Some(f) = fence else { return Ok(()) };
+    match lease_in(tx, &f.lease).await? {
+        Some(l) if l.owner == f.owner && l.token == f.token => Ok(()),
+        other => Err(lease_lost(f, other.as_ref())),
+    }
+}
+
+async fn apply(tx: &mut Tx, op: &StateOp, now: DateTime<Utc>) -> Result<()> {
+    let q = match op {
+        StateOp::Done {
+            key,
+            at,
+            payload_hash,
+        } => sqlx::query(
+            "INSERT INTO journal (entity, operation, key, revision, payload_hash, state, detail, created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, 'done', ?, ?, ?)
+             ON CONFLICT (entity, operation, key, revision) DO UPDATE SET
+               state = 'done', detail = excluded.detail, payload_hash = excluded.payload_hash,
+               updated_at = excluded.updated_at",
+        )
+        .bind(key.entity.as_str())
+        .bind(key.operation.clone())
+        .bind(key.key.clone())
+        .bind(i64::from(key.revision))
+        .bind(payload_hash.clone())
+        .bind(json(at)?)
+        .bind(ts(now))
+        .bind(ts(now)),
+        StateOp::Failed { key, reason } => sqlx::query(
+            "INSERT INTO journal (entity, operation, key, revision, payload_hash, state, detail, created_at, updated_at)
+             VALUES (?, ?, ?, ?, '', 'failed', ?, ?, ?)
+             ON CONFLICT (entity, operation, key, revision) DO UPDATE SET
+               state = 'failed', detail = excluded.detail, updated_at = excluded.updated_at
+             WHERE journal.state <> 'done'",
+        )
+        .bind(key.entity.as_str())
+        .bind(key.operation.clone())
+        .bind(key.key.clone())
+        .bind(i64::from(key.revision))
+        .bind(reason.clone())
+        .bind(ts(now))
+        .bind(ts(now)),
+        StateOp::PutXref(xref) => sqlx::query(
+            "INSERT INTO xrefs (kind, key, ledger_id, ledger, payload_hash, revision, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?)
+             ON CONFLICT (kind, key) DO UPDATE SET ledger_id = excluded.ledger_id,
+               ledger = excluded.ledger, payload_hash = excluded.payload_hash,
+               revision = excluded.revision, updated_at = excluded.updated_at",
+        )
+        .bind(xref.kind.as_str())
+        .bind(xref.key.clone())
+        .bind(xref.ledger.id.clone())
+        .bind(json(&xref.ledger)?)
+        .bind(xref.payload_hash.clone())
+        .bind(i64::from(xref.revision))
+        .bind(ts(xref.updated_at)),
+        StateOp::SetCursor { job, value } => sqlx::query(
+            "INSERT INTO cursors (job, value) VALUES (?, ?)
+             ON CONFLICT (job) DO UPDATE SET value = excluded.value",
+        )
+        .bind(job.clone())
+        .bind(value.clone()),
+        StateOp::ResolveException { entity, key } => sqlx::query(
+            "UPDATE exceptions SET status = 'resolved', retry_requested = 0
+             WHERE entity = ? AND key = ? AND status <> 'resolved'",
+        )
+        .bind(entity.as_str())
+        .bind(key.clone()),
+        StateOp::Log(entry) => sqlx::query(
+            "INSERT INTO connector_log (at, job, entity, key, direction, outcome, message)
+             VALUES (?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(ts(entry.at))
+        .bind(entry.job.clone())
+        .bind(entry.entity.as_str())
+        .bind(entry.key.clone())
+        .bind(entry.direction.as_str())
+        .bind(entry.outcome.as_str())
+        .bind(entry.message.clone()),
+    };
+    q.execute(&mut **tx).await.map_err(db("commit"))?;
+    Ok(())
 }

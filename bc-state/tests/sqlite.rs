@@ -88,8 +88,6 @@ async fn crashes_on_a_sqlite_file_never_duplicate_or_lose_an_order() {
             state.clone() as Arc<dyn StateStore>,
             test_settings(""),
             EngineOptions {
-                backoff: std::time::Duration::ZERO,
-                max_backoff: std::time::Duration::ZERO,
                 ..EngineOptions::default()
             },
         );

@@ -8,7 +8,7 @@ use bc_core::{ImportId, OrderId, OrderQuery, RefundQuery, Result, Sku};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use crate::engine::{Engine, Run, Side};
+use crate::engine::{Engine, Side};
 use crate::report::{Job, RunReport};
 use crate::state::{EntityKind, ExceptionFilter};
 
@@ -131,7 +131,7 @@ impl Engine {
     /// missing from the ledger, refunds without credit memo, inventory drift, and storefront
     /// orders in importable or downloaded statuses with no ledger document and no exception.
     pub async fn audit(&self) -> Result<AuditReport> {
-        let run = Run::new(Job::Audit);
+        let run = self.start(Job::Audit);
         let settings = self.settings();
         let mut findings = Vec::new();
         let open = self
@@ -153,7 +153,7 @@ impl Engine {
                 continue;
             };
             let found = self
-                .retry(&run, Side::Ledger, || self.ledger.find_document(&import_id))
+                .call(&run, Side::Ledger, || self.ledger.find_document(&import_id))
                 .await?;
             run.seen(1);
             if found.is_none() {
@@ -200,7 +200,7 @@ impl Engine {
                     ..RefundQuery::default()
                 };
                 let page = self
-                    .retry(&run, Side::Storefront, || self.storefront.refunds(&q))
+                    .call(&run, Side::Storefront, || self.storefront.refunds(&q))
                     .await?;
                 for r in &page.items {
                     run.seen(1);
@@ -260,7 +260,7 @@ impl Engine {
                 ..OrderQuery::default()
             };
             let page = self
-                .retry(&run, Side::Storefront, || self.storefront.orders(&q))
+                .call(&run, Side::Storefront, || self.storefront.orders(&q))
                 .await?;
             for o in page.items {
                 run.seen(1);
@@ -279,7 +279,7 @@ impl Engine {
                 continue;
             };
             let found = self
-                .retry(&run, Side::Ledger, || self.ledger.find_document(&import_id))
+                .call(&run, Side::Ledger, || self.ledger.find_document(&import_id))
                 .await?;
             // An order still waiting in an importable status is simply not imported yet
             // unless it is old; only downloaded orders without a document are gaps.

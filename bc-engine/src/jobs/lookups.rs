@@ -4,13 +4,12 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use bc_core::plan::{item_key, plan_client, ClientPlan};
 use bc_core::{
-    ClientKey, ClientRef, Error, ErrorKind, ItemKey, ItemRef, LedgerRef, NewItem, Order, Result,
-    Settings,
+    ClientKey, ClientRef, ItemKey, ItemRef, LedgerRef, NewItem, Order, Result, Settings,
 };
-use chrono::Utc;
 
 use crate::engine::{internal, payload_hash, Engine, Run, Side};
-use crate::state::{EntityKind, WriteKey, WriteState};
+use crate::journal::Write;
+use crate::state::{EntityKind, WriteKey};
 
 pub(crate) fn client_key_text(key: &ClientKey) -> String {
     match key {
@@ -25,11 +24,6 @@ pub(crate) fn item_key_text(key: &ItemKey) -> String {
         ItemKey::Sku(s) => format!("sku:{s}"),
         ItemKey::Name(n) => format!("name:{n}"),
     }
-}
-
-/// Whether an error of a write may hide a write that happened (search before writing again).
-pub(crate) fn maybe_written(e: &Error) -> bool {
-    e.is_temporary() || matches!(e.kind(), ErrorKind::OutcomeUnknown | ErrorKind::Conflict)
 }
 
 impl Engine {
@@ -57,7 +51,7 @@ impl Engine {
         }
         for key in &plan.keys {
             let found = self
-                .retry(run, Side::Ledger, || self.ledger.find_client(key))
+                .call(run, Side::Ledger, || self.ledger.find_client(key))
                 .await?;
             if let Some(c) = found {
                 self.cache_client(&plan.keys, &c);
@@ -94,56 +88,37 @@ impl Engine {
         if let Some(c) = self.cached_client(&plan.keys) {
             return Ok(c);
         }
-        let key = WriteKey::new(EntityKind::Client, "create", lock_name, 0);
-        let prev = self
-            .state
-            .journal_intent(&key, &payload_hash(&plan.new_client), Utc::now())
-            .await?;
-        match prev.map(|p| p.state) {
-            Some(WriteState::Done { at }) => {
-                let c = ClientRef {
-                    at,
-                    display_name: plan.new_client.display_name.clone(),
-                };
-                self.cache_client(&plan.keys, &c);
-                return Ok(c);
-            }
-            // An earlier creation's outcome is unknown: search before creating.
-            Some(WriteState::Intent) => {
-                if let Some(c) = self.find_client(run, &plan).await? {
-                    self.state.journal_done(&key, &c.at, Utc::now()).await?;
-                    return Ok(c);
-                }
-            }
-            _ => {}
-        }
-        let mut attempt = 0;
-        loop {
-            run.count(Side::Ledger);
-            match self.ledger.create_client(&plan.new_client).await {
-                Ok(c) => {
-                    self.state.journal_done(&key, &c.at, Utc::now()).await?;
-                    self.cache_client(&plan.keys, &c);
-                    return Ok(c);
-                }
-                Err(e) if maybe_written(&e) && attempt + 1 < self.options.attempts.max(1) => {
-                    self.backoff(attempt, &e).await;
-                    attempt += 1;
-                    if let Some(c) = self.find_client(run, &plan).await? {
-                        self.state.journal_done(&key, &c.at, Utc::now()).await?;
-                        return Ok(c);
+        let write = Write {
+            key: WriteKey::new(EntityKind::Client, "create", lock_name, 0),
+            hash: payload_hash(&plan.new_client),
+            payload: plan.new_client.clone(),
+        };
+        let plan_ref = &plan;
+        let written = self
+            .write_one(
+                run,
+                Side::Ledger,
+                write,
+                |_| async move {
+                    // Searched by the plan's keys (import id, e-mail, name), one call each.
+                    for key in &plan_ref.keys {
+                        if let Some(c) = self.ledger.find_client(key).await? {
+                            return Ok(Some(c.at));
+                        }
                     }
-                }
-                Err(e) => {
-                    if !maybe_written(&e) {
-                        self.state
-                            .journal_failed(&key, &e.to_string(), Utc::now())
-                            .await?;
-                    }
-                    return Err(e.context(format!("client of order {}", order.id)));
-                }
-            }
-        }
+                    Ok(None)
+                },
+                |client| async move { self.ledger.create_client(&client).await.map(|c| c.at) },
+                Vec::new(),
+            )
+            .await
+            .map_err(|e| e.context(format!("client of order {}", order.id)))?;
+        let c = ClientRef {
+            at: written.at().clone(),
+            display_name: plan.new_client.display_name.clone(),
+        };
+        self.cache_client(&plan.keys, &c);
+        Ok(c)
     }
 
     /// The item keys of `order`'s lines.
@@ -197,7 +172,7 @@ impl Engine {
             return Ok(out);
         }
         let found = self
-            .retry(run, Side::Ledger, || self.ledger.find_items(&missing))
+            .call(run, Side::Ledger, || self.ledger.find_items(&missing))
             .await?;
         let mut cache = self
             .items
@@ -260,65 +235,35 @@ impl Engine {
                 product_class: n.product_class.clone(),
                 unit_price: Some(line.unit_price_ex_tax),
             };
-            let wkey = WriteKey::new(EntityKind::Item, "create", key_text.clone(), 0);
-            let prev = self
-                .state
-                .journal_intent(&wkey, &payload_hash(&new_item), Utc::now())
-                .await?;
-            let search = |k: ItemKey| async move {
-                let r = self
-                    .retry(run, Side::Ledger, || {
-                        self.ledger.find_items(std::slice::from_ref(&k))
-                    })
-                    .await?;
-                Ok::<_, Error>(r.into_iter().next().flatten())
+            let write = Write {
+                key: WriteKey::new(EntityKind::Item, "create", key_text.clone(), 0),
+                hash: payload_hash(&new_item),
+                payload: new_item.clone(),
             };
-            let created: ItemRef = match prev.map(|p| p.state) {
-                Some(WriteState::Done { at }) => ItemRef {
-                    at,
-                    name: new_item.name.clone(),
-                    sku: Some(sku.clone()),
-                    tracks_inventory: false,
-                },
-                Some(WriteState::Intent) if search(key.clone()).await?.is_some() => {
-                    search(key.clone())
-                        .await?
-                        .ok_or_else(|| internal("item vanished"))?
-                }
-                _ => {
-                    let mut attempt = 0;
-                    loop {
-                        run.count(Side::Ledger);
-                        match self.ledger.create_item(&new_item).await {
-                            Ok(i) => break i,
-                            Err(e)
-                                if maybe_written(&e)
-                                    && attempt + 1 < self.options.attempts.max(1) =>
-                            {
-                                self.backoff(attempt, &e).await;
-                                attempt += 1;
-                                if let Some(i) = search(key.clone()).await? {
-                                    break i;
-                                }
-                            }
-                            Err(e) => {
-                                if !maybe_written(&e) {
-                                    self.state
-                                        .journal_failed(&wkey, &e.to_string(), Utc::now())
-                                        .await?;
-                                }
-                                return Err(e.context(format!(
-                                    "creating item `{sku}` for order {}",
-                                    order.id
-                                )));
-                            }
-                        }
-                    }
-                }
+            let search_key = &key;
+            let written = self
+                .write_one(
+                    run,
+                    Side::Ledger,
+                    write,
+                    |_| async move {
+                        let found = self
+                            .ledger
+                            .find_items(std::slice::from_ref(search_key))
+                            .await?;
+                        Ok(found.into_iter().next().flatten().map(|i| i.at))
+                    },
+                    |item| async move { self.ledger.create_item(&item).await.map(|i| i.at) },
+                    Vec::new(),
+                )
+                .await
+                .map_err(|e| e.context(format!("creating item `{sku}` for order {}", order.id)))?;
+            let created = ItemRef {
+                at: written.at().clone(),
+                name: new_item.name.clone(),
+                sku: Some(sku.clone()),
+                tracks_inventory: false,
             };
-            self.state
-                .journal_done(&wkey, &created.at, Utc::now())
-                .await?;
             self.items
                 .lock()
                 .map_err(|_| internal("item cache poisoned"))?

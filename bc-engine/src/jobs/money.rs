@@ -2,15 +2,16 @@
 //! once (searched by `find_credit_memo` / `find_journal` after an unknown outcome).
 
 use bc_core::plan::{plan_client, plan_credit_memo, plan_payout_journal, CreditLookups};
-use bc_core::{Error, ErrorKind, ImportId, LedgerRef, PayoutQuery, RefundQuery, Result};
-use chrono::{DateTime, Utc};
+use bc_core::{Error, ErrorKind, ImportId, LedgerRef, PayoutQuery, RefundQuery, Result, Settings};
+use chrono::{DateTime, NaiveTime, Utc};
 
-use super::lookups::maybe_written;
+use crate::breaker::is_account_level;
 use crate::engine::{payload_hash, Engine, Run, Side};
+use crate::journal::{Write, Written};
 use crate::report::{Job, RunReport};
 use crate::state::{
-    CrossRef, Direction, EntityKind, ExceptionFilter, ExceptionReason, ExceptionStatus, Outcome,
-    WriteKey, WriteState,
+    CrossRef, Direction, EntityKind, ExceptionFilter, ExceptionReason, ExceptionStatus, LogEntry,
+    Outcome, StateOp, WriteKey,
 };
 
 /// Cursor of the refunds job.
@@ -25,9 +26,11 @@ fn parse_time(c: Option<String>) -> Option<DateTime<Utc>> {
 
 impl Engine {
     /// Refunds (R1, R2): storefront refunds since the cursor → credit memos (or refund
-    /// receipts) linked to the invoice, restocked lines flagged; each exactly once.
+    /// receipts) linked to the invoice, restocked lines flagged; each exactly once. A refund
+    /// whose order is not posted yet waits for it (deferred, no exception); one whose order
+    /// was created before `sync.start_date` is left alone.
     pub async fn sync_refunds(&self) -> Result<RunReport> {
-        let run = Run::new(Job::Refunds);
+        let run = self.start(Job::Refunds);
         let settings = self.settings();
         if !settings.refunds.enabled {
             run.note("refund sync is off (`refunds.enabled = false`)");
@@ -53,113 +56,188 @@ impl Engine {
             })
             .await?
             .is_empty();
-        let since = if retry {
-            None
-        } else {
-            parse_time(self.state.cursor(REFUNDS_CURSOR).await?)
-        };
+        let cursor = parse_time(self.state.cursor(REFUNDS_CURSOR).await?);
+        let since = if retry { None } else { cursor };
         let overlap = chrono::Duration::from_std(settings.sync.overlap_window.0)
             .unwrap_or_else(|_| chrono::Duration::minutes(5));
-        let mut refunds = Vec::new();
-        let mut page_cursor = None;
-        loop {
-            let q = RefundQuery {
-                created_since: since.map(|s| s - overlap),
-                orders: Vec::new(),
-                cursor: page_cursor.clone(),
+        let listing_started = Utc::now();
+        let mut oldest_deferred: Option<DateTime<Utc>> = None;
+        let mut listed_all = false;
+        let mut q = RefundQuery {
+            created_since: since.map(|s| s - overlap),
+            orders: Vec::new(),
+            cursor: None,
+        };
+        while run.stopped().is_none() {
+            let page = match self
+                .call(&run, Side::Storefront, || self.storefront.refunds(&q))
+                .await
+            {
+                Ok(p) => p,
+                Err(e) if is_account_level(&e) => {
+                    run.halt(e);
+                    break;
+                }
+                Err(e) => return Err(e),
             };
-            let page = self
-                .retry(&run, Side::Storefront, || self.storefront.refunds(&q))
-                .await?;
-            refunds.extend(page.items);
-            match page.next {
-                Some(n) if Some(&n) != page_cursor.as_ref() => page_cursor = Some(n),
-                _ => break,
+            for f in &page.failures {
+                self.unreadable(&run, EntityKind::Refund, f).await;
             }
-        }
-        run.seen(refunds.len());
-        let mut retry_from: Option<DateTime<Utc>> = None;
-        let max_created = refunds.iter().map(|r| r.created_at).max();
-        for refund in &refunds {
-            let key = refund.id.to_string();
-            if self.state.xref(EntityKind::Refund, &key).await?.is_some() {
-                run.skipped();
-                continue;
-            }
-            match self.post_refund(&run, &settings, refund).await {
-                Ok(Some(at)) => {
-                    self.resolved(EntityKind::Refund, &key).await;
-                    self.log(
-                        Job::Refunds,
-                        EntityKind::Refund,
-                        &key,
-                        Direction::ToLedger,
-                        Outcome::Done,
-                        format!(
-                            "order {}: credit memo {at} for {} {}",
-                            refund.order_id, refund.total, refund.currency
-                        ),
-                    )
-                    .await;
-                    run.done();
+            run.seen(page.items.len());
+            for refund in &page.items {
+                if run.stopped().is_some() {
+                    oldest_deferred = Some(
+                        oldest_deferred.map_or(refund.created_at, |o| o.min(refund.created_at)),
+                    );
+                    continue;
                 }
-                Ok(None) => run.skipped(),
-                Err(reasons) => {
-                    if reasons.iter().all(ExceptionReason::is_temporary) {
-                        retry_from = Some(
-                            retry_from.map_or(refund.created_at, |r| r.min(refund.created_at)),
-                        );
+                let key = refund.id.to_string();
+                if self.state.xref(EntityKind::Refund, &key).await?.is_some() {
+                    run.skipped();
+                    continue;
+                }
+                match self.post_refund(&run, &settings, refund).await {
+                    Ok(Some(_)) => run.done(),
+                    Ok(None) => run.skipped(),
+                    Err(e) => {
+                        if is_account_level(&e) {
+                            oldest_deferred = Some(
+                                oldest_deferred
+                                    .map_or(refund.created_at, |o| o.min(refund.created_at)),
+                            );
+                        }
+                        self.item_failed(&run, EntityKind::Refund, &key, Direction::ToLedger, &e)
+                            .await;
                     }
-                    self.fail(&run, EntityKind::Refund, &key, Direction::ToLedger, reasons)
-                        .await;
+                }
+            }
+            match page.next {
+                Some(n) if Some(&n) != q.cursor.as_ref() => q.cursor = Some(n),
+                _ => {
+                    listed_all = true;
+                    break;
                 }
             }
         }
-        if let Some(next) = retry_from.or(max_created) {
-            self.state
-                .set_cursor(REFUNDS_CURSOR, &next.to_rfc3339())
-                .await?;
+        let reached = if listed_all {
+            Some(listing_started)
+        } else {
+            cursor
+        };
+        let next = match (reached, oldest_deferred) {
+            (Some(r), Some(d)) => Some(r.min(d)),
+            (r, d) => r.or(d),
+        };
+        if let Some(n) = next {
+            self.commit_cursor(&run, REFUNDS_CURSOR, n).await?;
         }
         Ok(run.finish())
     }
 
+    /// Moves a job's cursor under the run's fence.
+    pub(crate) async fn commit_cursor(
+        &self,
+        run: &Run,
+        job: &str,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        let op = StateOp::SetCursor {
+            job: job.into(),
+            value: at.to_rfc3339(),
+        };
+        match self.state.commit(run.fence(), &[op], Utc::now()).await {
+            Ok(()) => Ok(()),
+            Err(e) => {
+                run.defer_if_lease_lost(&e);
+                if run.stopped().is_some() {
+                    Ok(())
+                } else {
+                    Err(e)
+                }
+            }
+        }
+    }
+
+    /// One refund → one credit memo, through the write journal. `Ok(None)`: left alone (its
+    /// order predates `sync.start_date`).
     async fn post_refund(
         &self,
         run: &Run,
-        settings: &bc_core::Settings,
+        settings: &Settings,
         refund: &bc_core::Refund,
-    ) -> std::result::Result<Option<LedgerRef>, Vec<ExceptionReason>> {
-        let reasons = |e: &Error| ExceptionReason::from_error(e);
+    ) -> Result<Option<LedgerRef>> {
         let caps = self.ledger.capabilities();
         let order = self
-            .retry(run, Side::Storefront, || {
+            .call(run, Side::Storefront, || {
                 self.storefront.order(&refund.order_id)
             })
-            .await
-            .map_err(|e| reasons(&e))?;
-        let import_id = ImportId::new(settings.sync.import_source_code, order.id.clone())
-            .map_err(|e| reasons(&e))?;
+            .await?;
+        let import_id = ImportId::new(settings.sync.import_source_code, order.id.clone())?;
         let invoice = match self
             .state
             .xref(EntityKind::Order, order.id.as_str())
-            .await
-            .map_err(|e| reasons(&e))?
+            .await?
         {
             Some(x) => Some(x.ledger),
             None => self
-                .retry(run, Side::Ledger, || self.ledger.find_document(&import_id))
-                .await
-                .map_err(|e| reasons(&e))?
+                .call(run, Side::Ledger, || self.ledger.find_document(&import_id))
+                .await?
                 .map(|d| d.at),
         };
+        if invoice.is_none() {
+            let before_start = settings.sync.start_date.is_some_and(|d| {
+                d.and_time(NaiveTime::MIN)
+                    .and_local_timezone(settings.sync.timezone)
+                    .earliest()
+                    .is_some_and(|start| order.created_at < start.with_timezone(&Utc))
+            });
+            if before_start {
+                self.log(
+                    Job::Refunds,
+                    EntityKind::Refund,
+                    refund.id.as_str(),
+                    Direction::ToLedger,
+                    Outcome::Skipped,
+                    format!(
+                        "order {} was created before sync.start_date: its refund is not synced",
+                        order.id
+                    ),
+                )
+                .await;
+                return Ok(None);
+            }
+            let waiting = settings
+                .orders
+                .new_order_status
+                .iter()
+                .any(|s| s.eq_ignore_ascii_case(order.status.as_str()))
+                || self
+                    .state
+                    .exception(EntityKind::Order, order.id.as_str())
+                    .await?
+                    .is_some_and(|x| x.status == ExceptionStatus::Open && x.is_temporary());
+            if waiting {
+                // Its order is on its way: wait for it (no exception).
+                return Err(Error::new(
+                    ErrorKind::Unavailable,
+                    format!(
+                        "refund {} waits for order {} to be posted",
+                        refund.id, order.id
+                    ),
+                ));
+            }
+            return Err(Error::new(
+                ErrorKind::NotFound,
+                format!(
+                    "refund {} is of order {}, which bcsync never imported: import it with `bcsync sync orders --order {}`, or set sync.start_date after its date",
+                    refund.id, order.id, order.id
+                ),
+            ));
+        }
         let client = self
             .find_client(run, &plan_client(&order, settings))
-            .await
-            .map_err(|e| reasons(&e))?;
-        let items = self
-            .find_items(run, &order, settings, None)
-            .await
-            .map_err(|e| reasons(&e))?;
+            .await?;
+        let items = self.find_items(run, &order, settings, None).await?;
         let client_ref = client
             .map(|c| c.at)
             .unwrap_or_else(|| LedgerRef::new("(unknown client)"));
@@ -174,95 +252,63 @@ impl Engine {
                 ledger: &caps,
             },
         )
-        .map_err(|issues| ExceptionReason::from_issues(&issues))?;
+        .map_err(Error::mapping)?;
         let key = refund.id.to_string();
-        let wkey = WriteKey::new(EntityKind::Refund, "credit_memo", key.clone(), 0);
-        let prev = self
-            .state
-            .journal_intent(&wkey, &payload_hash(&memo), Utc::now())
-            .await
-            .map_err(|e| reasons(&e))?;
-        let search = || async {
-            self.retry(run, Side::Ledger, || {
-                self.ledger.find_credit_memo(&import_id, &refund.id)
-            })
-            .await
+        let write = Write {
+            key: WriteKey::new(EntityKind::Refund, "credit_memo", key.clone(), 0),
+            hash: payload_hash(&memo),
+            payload: memo,
         };
-        let mut known_unknown = match prev.map(|p| p.state) {
-            Some(WriteState::Done { at }) => {
-                self.record_refund(&key, &wkey, &at)
-                    .await
-                    .map_err(|e| reasons(&e))?;
-                run.adopted();
-                return Ok(Some(at));
-            }
-            Some(WriteState::Intent) => true,
-            _ => false,
-        };
-        let mut attempt = 0;
-        loop {
-            if known_unknown {
-                if let Some(at) = search().await.map_err(|e| reasons(&e))? {
-                    self.record_refund(&key, &wkey, &at)
-                        .await
-                        .map_err(|e| reasons(&e))?;
-                    run.adopted();
-                    self.log(
-                        Job::Refunds,
-                        EntityKind::Refund,
-                        &key,
-                        Direction::ToLedger,
-                        Outcome::Adopted,
-                        format!("credit memo {at} found after an unknown outcome"),
-                    )
-                    .await;
-                    return Ok(Some(at));
-                }
-            }
-            run.count(Side::Ledger);
-            match self.ledger.post_credit_memo(&memo).await {
-                Ok(at) => {
-                    self.record_refund(&key, &wkey, &at)
-                        .await
-                        .map_err(|e| reasons(&e))?;
-                    return Ok(Some(at));
-                }
-                Err(e) if maybe_written(&e) && attempt + 1 < self.options.attempts.max(1) => {
-                    self.backoff(attempt, &e).await;
-                    attempt += 1;
-                    known_unknown = true;
-                }
-                Err(e) => {
-                    if !maybe_written(&e) {
-                        let _ = self
-                            .state
-                            .journal_failed(&wkey, &e.to_string(), Utc::now())
-                            .await;
-                    }
-                    return Err(reasons(&e));
-                }
-            }
-        }
-    }
-
-    async fn record_refund(&self, key: &str, wkey: &WriteKey, at: &LedgerRef) -> Result<()> {
-        self.state.journal_done(wkey, at, Utc::now()).await?;
-        self.state
-            .put_xref(&CrossRef {
+        let import_ref = &import_id;
+        let written = self
+            .write_one(
+                run,
+                Side::Ledger,
+                write,
+                |_| async move { self.ledger.find_credit_memo(import_ref, &refund.id).await },
+                |memo| async move { self.ledger.post_credit_memo(&memo).await },
+                Vec::new(),
+            )
+            .await?;
+        let at = written.at().clone();
+        let ops = [
+            StateOp::PutXref(CrossRef {
                 kind: EntityKind::Refund,
-                key: key.to_string(),
+                key: key.clone(),
                 ledger: at.clone(),
                 payload_hash: String::new(),
                 revision: 0,
                 updated_at: Utc::now(),
-            })
-            .await
+            }),
+            StateOp::ResolveException {
+                entity: EntityKind::Refund,
+                key: key.clone(),
+            },
+            StateOp::Log(LogEntry {
+                at: Utc::now(),
+                job: Job::Refunds.as_str().into(),
+                entity: EntityKind::Refund,
+                key,
+                direction: Direction::ToLedger,
+                outcome: if matches!(written, Written::Adopted(_)) {
+                    Outcome::Adopted
+                } else {
+                    Outcome::Done
+                },
+                message: format!(
+                    "order {}: credit memo {at} for {} {}",
+                    refund.order_id, refund.total, refund.currency
+                ),
+            }),
+        ];
+        self.state.commit(run.fence(), &ops, Utc::now()).await?;
+        Ok(Some(at))
     }
 
     /// Payouts (Y1): one balanced journal per payout, exactly once. Skipped with a note when
     /// the storefront does not report payouts.
     pub async fn sync_payouts(&self) -> Result<RunReport> {
-        let run = Run::new(Job::Payouts);
+        let run = self.start(Job::Payouts);
         let settings = self.settings();
         if !settings.payouts.enabled {
             run.note("payout sync is off (`payouts.enabled = false`)");
@@ -284,131 +330,136 @@ impl Engine {
             ));
             return Ok(run.finish());
         }
-        let since = parse_time(self.state.cursor(PAYOUTS_CURSOR).await?);
-        let mut payouts = Vec::new();
-        let mut page_cursor = None;
-        loop {
-            let q = PayoutQuery {
-                paid_since: since,
-                cursor: page_cursor.clone(),
+        let cursor = parse_time(self.state.cursor(PAYOUTS_CURSOR).await?);
+        let mut q = PayoutQuery {
+            paid_since: cursor,
+            cursor: None,
+        };
+        let mut oldest_deferred: Option<DateTime<Utc>> = None;
+        let mut newest: Option<DateTime<Utc>> = None;
+        let mut listed_all = false;
+        while run.stopped().is_none() {
+            let page = match self
+                .call(&run, Side::Storefront, || self.storefront.payouts(&q))
+                .await
+            {
+                Ok(p) => p,
+                Err(e) if is_account_level(&e) => {
+                    run.halt(e);
+                    break;
+                }
+                Err(e) => return Err(e),
             };
-            let page = self
-                .retry(&run, Side::Storefront, || self.storefront.payouts(&q))
-                .await?;
-            payouts.extend(page.items);
-            match page.next {
-                Some(n) if Some(&n) != page_cursor.as_ref() => page_cursor = Some(n),
-                _ => break,
+            for f in &page.failures {
+                self.unreadable(&run, EntityKind::Payout, f).await;
             }
-        }
-        run.seen(payouts.len());
-        let mut all_ok = true;
-        for p in &payouts {
-            let key = p.id.to_string();
-            if self.state.xref(EntityKind::Payout, &key).await?.is_some() {
-                run.skipped();
-                continue;
-            }
-            let entry = match plan_payout_journal(p, &settings, &caps) {
-                Ok(e) => e,
-                Err(issues) => {
-                    self.fail(
-                        &run,
-                        EntityKind::Payout,
-                        &key,
-                        Direction::ToLedger,
-                        ExceptionReason::from_issues(&issues),
-                    )
-                    .await;
+            run.seen(page.items.len());
+            for p in &page.items {
+                newest = Some(newest.map_or(p.paid_at, |n| n.max(p.paid_at)));
+                let key = p.id.to_string();
+                if run.stopped().is_some() {
+                    oldest_deferred = Some(oldest_deferred.map_or(p.paid_at, |o| o.min(p.paid_at)));
                     continue;
                 }
-            };
-            let wkey = WriteKey::new(EntityKind::Payout, "journal", key.clone(), 0);
-            let prev = self
-                .state
-                .journal_intent(&wkey, &payload_hash(&entry), Utc::now())
-                .await?;
-            let mut search_first =
-                matches!(prev.as_ref().map(|p| &p.state), Some(WriteState::Intent));
-            if let Some(WriteState::Done { at }) = prev.map(|p| p.state) {
-                self.state.journal_done(&wkey, &at, Utc::now()).await?;
-                self.put_simple_xref(EntityKind::Payout, &key, at).await?;
-                run.adopted();
-                continue;
-            }
-            let mut attempt = 0;
-            let result: std::result::Result<LedgerRef, Error> = loop {
-                if search_first {
-                    match self
-                        .retry(&run, Side::Ledger, || self.ledger.find_journal(&entry.key))
-                        .await
-                    {
-                        Ok(Some(at)) => {
-                            run.adopted();
-                            break Ok(at);
-                        }
-                        Ok(None) => {}
-                        Err(e) => break Err(e),
-                    }
+                if self.state.xref(EntityKind::Payout, &key).await?.is_some() {
+                    run.skipped();
+                    continue;
                 }
-                run.count(Side::Ledger);
-                match self.ledger.post_journal(&entry).await {
-                    Ok(at) => break Ok(at),
-                    Err(e) if maybe_written(&e) && attempt + 1 < self.options.attempts.max(1) => {
-                        self.backoff(attempt, &e).await;
-                        attempt += 1;
-                        search_first = true;
+                let entry = match plan_payout_journal(p, &settings, &caps) {
+                    Ok(e) => e,
+                    Err(issues) => {
+                        self.fail(
+                            &run,
+                            EntityKind::Payout,
+                            &key,
+                            Direction::ToLedger,
+                            ExceptionReason::from_issues(&issues),
+                        )
+                        .await;
+                        continue;
                     }
-                    Err(e) => break Err(e),
-                }
-            };
-            match result {
-                Ok(at) => {
-                    self.state.journal_done(&wkey, &at, Utc::now()).await?;
-                    self.put_simple_xref(EntityKind::Payout, &key, at.clone())
-                        .await?;
-                    self.resolved(EntityKind::Payout, &key).await;
-                    run.done();
-                    self.log(
-                        Job::Payouts,
-                        EntityKind::Payout,
-                        &key,
-                        Direction::ToLedger,
-                        Outcome::Done,
-                        format!(
-                            "journal {at}: net {} {} (debits {} = credits {})",
-                            p.net,
-                            p.currency,
-                            entry.debits(),
-                            entry.credits()
-                        ),
-                    )
-                    .await;
-                }
-                Err(e) => {
-                    all_ok = false;
-                    if !maybe_written(&e) && e.kind() != ErrorKind::RateLimited {
-                        self.state
-                            .journal_failed(&wkey, &e.to_string(), Utc::now())
-                            .await?;
-                    }
-                    self.fail(
+                };
+                let message = format!(
+                    "net {} {} (debits {} = credits {})",
+                    p.net,
+                    p.currency,
+                    entry.debits(),
+                    entry.credits()
+                );
+                let write = Write {
+                    key: WriteKey::new(EntityKind::Payout, "journal", key.clone(), 0),
+                    hash: payload_hash(&entry),
+                    payload: entry,
+                };
+                let result = self
+                    .write_one(
                         &run,
-                        EntityKind::Payout,
-                        &key,
-                        Direction::ToLedger,
-                        ExceptionReason::from_error(&e),
+                        Side::Ledger,
+                        write,
+                        |entry| async move { self.ledger.find_journal(&entry.key).await },
+                        |entry| async move { self.ledger.post_journal(&entry).await },
+                        Vec::new(),
                     )
                     .await;
+                match result {
+                    Ok(written) => {
+                        let at = written.at().clone();
+                        let ops = [
+                            StateOp::PutXref(CrossRef {
+                                kind: EntityKind::Payout,
+                                key: key.clone(),
+                                ledger: at.clone(),
+                                payload_hash: String::new(),
+                                revision: 0,
+                                updated_at: Utc::now(),
+                            }),
+                            StateOp::ResolveException {
+                                entity: EntityKind::Payout,
+                                key: key.clone(),
+                            },
+                            StateOp::Log(LogEntry {
+                                at: Utc::now(),
+                                job: Job::Payouts.as_str().into(),
+                                entity: EntityKind::Payout,
+                                key: key.clone(),
+                                direction: Direction::ToLedger,
+                                outcome: Outcome::Done,
+                                message: format!("journal {at}: {message}"),
+                            }),
+                        ];
+                        self.state.commit(run.fence(), &ops, Utc::now()).await?;
+                        run.done();
+                    }
+                    Err(e) => {
+                        if is_account_level(&e) {
+                            oldest_deferred =
+                                Some(oldest_deferred.map_or(p.paid_at, |o| o.min(p.paid_at)));
+                        }
+                        self.item_failed(&run, EntityKind::Payout, &key, Direction::ToLedger, &e)
+                            .await;
+                    }
+                }
+            }
+            match page.next {
+                Some(n) if Some(&n) != q.cursor.as_ref() => q.cursor = Some(n),
+                _ => {
+                    listed_all = true;
+                    break;
                 }
             }
         }
-        if all_ok {
-            if let Some(m) = payouts.iter().map(|p| p.paid_at).max() {
-                self.state
-                    .set_cursor(PAYOUTS_CURSOR, &m.to_rfc3339())
-                    .await?;
-            }
+        // Payouts are listed by paid date: the cursor is the newest one settled.
+        let reached = if listed_all {
+            newest.or(cursor)
+        } else {
+            cursor
+        };
+        let next = match (reached, oldest_deferred) {
+            (Some(r), Some(d)) => Some(r.min(d)),
+            (r, d) => r.or(d),
+        };
+        if let Some(n) = next {
+            self.commit_cursor(&run, PAYOUTS_CURSOR, n).await?;
         }
         Ok(run.finish())
     }

@@ -1,21 +1,32 @@
 //! The orders job (O1–O15, P1–P3): storefront orders → ledger documents, exactly once.
+//!
+//! The way of an order, in the order of this file: the listing is read page by page (keyset
+//! pagination in the connector, so an order that changes status while the list is read
+//! shifts nothing); each page is imported in chunks of the ledger's batch size while the next
+//! page waits — memory stays flat however long the backlog — and its progress is committed
+//! per chunk. For each order: **prepare** (find the client and items, plan the document and
+//! its receipts: every mapping is checked before anything is written), **post** the
+//! documents of the chunk through the write journal, then **finish** each order (receipts,
+//! then the storefront's `downloaded_status`, then its exception is resolved).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 
 use bc_core::plan::{plan_client, plan_receipts, plan_sales_document, Lookups};
 use bc_core::{
-    Error, ErrorKind, ImportId, IssueCode, ItemKey, LedgerCapabilities, LedgerRef, MappingIssue,
-    Order, OrderId, OrderQuery, Result, SalesDocument, Settings, StatusId,
+    Error, ImportId, IssueCode, ItemKey, LedgerCapabilities, LedgerRef, MappingIssue, Order,
+    OrderId, OrderQuery, ReceiptPosting, Result, SalesDocument, Settings, StatusId,
 };
 use chrono::{DateTime, NaiveTime, Utc};
 use futures::stream::{self, StreamExt};
 
-use super::lookups::{maybe_written, placeholder_client};
+use super::lookups::placeholder_client;
+use crate::breaker::is_account_level;
 use crate::engine::{payload_hash, Engine, Run, Side};
+use crate::journal::{Write, Written};
 use crate::report::{Job, RunReport};
 use crate::state::{
-    CrossRef, Direction, EntityKind, ExceptionFilter, ExceptionReason, ExceptionStatus, Outcome,
-    WriteKey, WriteState,
+    CrossRef, Direction, EntityKind, ExceptionFilter, ExceptionReason, ExceptionStatus, LogEntry,
+    Outcome, StateOp, WriteKey,
 };
 
 /// The cursor name of the orders job.
@@ -33,13 +44,6 @@ struct Ctx<'a> {
     settings: &'a Settings,
     statuses: OrderStatuses,
     caps: LedgerCapabilities,
-}
-
-/// What one chunk already looked up.
-#[derive(Default)]
-struct ChunkLookups {
-    /// Item keys searched in the ledger and not found.
-    missing_items: BTreeSet<ItemKey>,
 }
 
 /// What to do with a planned order.
@@ -60,14 +64,35 @@ struct Prepared {
     action: Action,
 }
 
-/// How one order ended, for the cursor.
-struct Ended {
-    modified_at: DateTime<Utc>,
-    retry_later: bool,
+/// How one order ended.
+enum Ended {
+    /// Posted (or already posted), or permanently in the exception queue.
+    Settled,
+    /// Failed for a reason that may pass (an outage, a rate limit, an unknown outcome): no
+    /// exception, no status change; the cursor must not pass it.
+    Deferred(DateTime<Utc>),
 }
 
-fn err_reasons(e: &Error) -> Vec<ExceptionReason> {
-    ExceptionReason::from_error(e)
+/// Why an order could not be imported.
+struct Failed {
+    error: Option<Error>,
+    reasons: Vec<ExceptionReason>,
+}
+
+impl Failed {
+    fn of(e: Error) -> Self {
+        Failed {
+            reasons: ExceptionReason::from_error(&e),
+            error: Some(e),
+        }
+    }
+
+    fn issues(issues: &[MappingIssue]) -> Self {
+        Failed {
+            error: None,
+            reasons: ExceptionReason::from_issues(issues),
+        }
+    }
 }
 
 impl Engine {
@@ -79,7 +104,7 @@ impl Engine {
         settings: &Settings,
     ) -> Result<OrderStatuses> {
         let all = self
-            .retry(run, Side::Storefront, || self.storefront.statuses())
+            .call(run, Side::Storefront, || self.storefront.statuses())
             .await?;
         settings.check_statuses(&all)?;
         let mut importable = Vec::new();
@@ -112,18 +137,27 @@ impl Engine {
     }
 
     /// Runs the orders job once: orders whose retry was asked for, then every order in an
-    /// importable status modified since the cursor (less the overlap window).
+    /// importable status modified since the cursor (less the overlap window), page by page.
     pub async fn sync_orders(&self) -> Result<RunReport> {
-        let run = Run::new(Job::Orders);
+        let run = self.start(Job::Orders);
         let settings = self.settings();
-        let statuses = self.order_statuses(&run, &settings).await?;
+        let statuses = match self.order_statuses(&run, &settings).await {
+            Ok(s) => s,
+            Err(e) if is_account_level(&e) => {
+                run.halt(e);
+                return Ok(run.finish());
+            }
+            Err(e) => return Err(e),
+        };
         let ctx = Ctx {
             settings: &settings,
             statuses,
             caps: self.ledger.capabilities(),
         };
+        let mut done_ids: HashSet<OrderId> = HashSet::new();
+        let mut oldest_deferred: Option<DateTime<Utc>> = None;
 
-        let mut orders: Vec<Order> = Vec::new();
+        // Retries a person asked for, first.
         let retry = self
             .state
             .exceptions(&ExceptionFilter {
@@ -132,25 +166,27 @@ impl Engine {
                 retry_requested: Some(true),
             })
             .await?;
+        let mut retried = Vec::new();
         for r in retry {
+            if run.stopped().is_some() {
+                break;
+            }
             let id = OrderId::new(r.key.clone());
             match self
-                .retry(&run, Side::Storefront, || self.storefront.order(&id))
+                .call(&run, Side::Storefront, || self.storefront.order(&id))
                 .await
             {
-                Ok(o) => orders.push(o),
+                Ok(o) => retried.push(o),
                 Err(e) => {
-                    self.fail(
-                        &run,
-                        EntityKind::Order,
-                        &r.key,
-                        Direction::ToLedger,
-                        err_reasons(&e),
-                    )
-                    .await
+                    self.item_failed(&run, EntityKind::Order, &r.key, Direction::ToLedger, &e)
+                        .await
                 }
             }
         }
+        run.seen(retried.len());
+        done_ids.extend(retried.iter().map(|o| o.id.clone()));
+        self.import_orders(&run, &ctx, retried, &mut oldest_deferred)
+            .await;
 
         let cursor: Option<DateTime<Utc>> = self
             .state
@@ -160,182 +196,224 @@ impl Engine {
             .map(|c| c.with_timezone(&Utc));
         let overlap = chrono::Duration::from_std(settings.sync.overlap_window.0)
             .unwrap_or_else(|_| chrono::Duration::minutes(5));
-        let modified_since = cursor.map(|c| c - overlap);
         let created_since = settings.sync.start_date.and_then(|d| {
             d.and_time(NaiveTime::MIN)
                 .and_local_timezone(settings.sync.timezone)
                 .earliest()
                 .map(|t| t.with_timezone(&Utc))
         });
-        let mut page_cursor = None;
-        // The whole list first: changing statuses while paging would shift the pages.
-        loop {
-            let q = OrderQuery {
-                statuses: ctx.statuses.importable.clone(),
-                modified_since,
-                created_since,
-                cursor: page_cursor.clone(),
-                limit: Some(self.options.page_size),
+        let listing_started = Utc::now();
+        let mut q = OrderQuery {
+            statuses: ctx.statuses.importable.clone(),
+            modified_since: cursor.map(|c| c - overlap),
+            created_since,
+            cursor: None,
+            // At least one ledger batch per page, so that batches are full.
+            limit: Some(
+                self.options
+                    .page_size
+                    .max(u32::try_from(ctx.caps.batch_size).unwrap_or(u32::MAX)),
+            ),
+        };
+        let mut listed_all = false;
+        while run.stopped().is_none() {
+            let page = match self
+                .call(&run, Side::Storefront, || self.storefront.orders(&q))
+                .await
+            {
+                Ok(p) => p,
+                Err(e) if is_account_level(&e) => {
+                    run.halt(e);
+                    break;
+                }
+                Err(e) => return Err(e),
             };
-            let page = self
-                .retry(&run, Side::Storefront, || self.storefront.orders(&q))
-                .await?;
-            orders.extend(page.items);
+            for f in &page.failures {
+                self.unreadable(&run, EntityKind::Order, f).await;
+            }
+            let orders: Vec<Order> = page
+                .items
+                .into_iter()
+                .filter(|o| done_ids.insert(o.id.clone()))
+                .collect();
+            run.seen(orders.len());
+            self.import_orders(&run, &ctx, orders, &mut oldest_deferred)
+                .await;
             match page.next {
-                Some(n) if Some(&n) != page_cursor.as_ref() => page_cursor = Some(n),
-                _ => break,
+                Some(n) if Some(&n) != q.cursor.as_ref() => q.cursor = Some(n),
+                _ => {
+                    listed_all = true;
+                    break;
+                }
             }
         }
-        let mut seen_ids = BTreeSet::new();
-        orders.retain(|o| seen_ids.insert(o.id.clone()));
-        run.seen(orders.len());
-        let max_modified = orders.iter().map(|o| o.modified_at).max();
-
-        let chunk = ctx.caps.batch_size.max(1);
-        let chunks: Vec<Vec<Order>> = orders.chunks(chunk).map(<[Order]>::to_vec).collect();
-        let ended: Vec<Vec<Ended>> = stream::iter(chunks)
-            .map(|c| self.import_chunk(&run, &ctx, c))
-            .buffer_unordered(self.options.concurrency.max(1))
-            .collect()
-            .await;
-        let retry_from = ended
-            .iter()
-            .flatten()
-            .filter(|e| e.retry_later)
-            .map(|e| e.modified_at)
-            .min();
-        let next = match (retry_from, max_modified) {
-            (Some(r), _) => Some(cursor.map_or(r, |c| c.max(r).min(r))),
-            (None, Some(m)) => Some(cursor.map_or(m, |c| c.max(m))),
-            (None, None) => None,
+        // The cursor passes only what is settled: the start of this listing when it read
+        // everything, never past an order deferred to the next run.
+        let reached = if listed_all {
+            Some(listing_started)
+        } else {
+            cursor
+        };
+        let next = match (reached, oldest_deferred) {
+            (Some(r), Some(d)) => Some(r.min(d)),
+            (r, d) => r.or(d),
         };
         if let Some(n) = next {
-            self.state
-                .set_cursor(ORDERS_CURSOR, &n.to_rfc3339())
-                .await?;
+            let op = StateOp::SetCursor {
+                job: ORDERS_CURSOR.into(),
+                value: n.to_rfc3339(),
+            };
+            if let Err(e) = self.state.commit(run.fence(), &[op], Utc::now()).await {
+                run.defer_if_lease_lost(&e);
+                if run.stopped().is_none() {
+                    return Err(e);
+                }
+            }
         }
         Ok(run.finish())
     }
 
+    /// Imports `orders` in chunks of the ledger's batch size, several chunks at once.
+    async fn import_orders(
+        &self,
+        run: &Run,
+        ctx: &Ctx<'_>,
+        orders: Vec<Order>,
+        oldest_deferred: &mut Option<DateTime<Utc>>,
+    ) {
+        if orders.is_empty() {
+            return;
+        }
+        let chunk = ctx.caps.batch_size.max(1);
+        let mut chunks: Vec<Vec<Order>> = Vec::new();
+        let mut orders = orders.into_iter().peekable();
+        while orders.peek().is_some() {
+            chunks.push(orders.by_ref().take(chunk).collect());
+        }
+        let ended: Vec<Vec<Ended>> = stream::iter(chunks)
+            .map(|c| self.import_chunk(run, ctx, c))
+            .buffer_unordered(self.options.concurrency.max(1))
+            .collect()
+            .await;
+        for e in ended.into_iter().flatten() {
+            if let Ended::Deferred(at) = e {
+                *oldest_deferred = Some(oldest_deferred.map_or(at, |o| o.min(at)));
+            }
+        }
+    }
+
     /// Imports the orders of one chunk (at most one ledger batch): plan each, post those not
-    /// posted in one batch call, then receipts and statuses.
+    /// posted in one journalled batch, then receipts and statuses.
     async fn import_chunk(&self, run: &Run, ctx: &Ctx<'_>, orders: Vec<Order>) -> Vec<Ended> {
+        if run.stopped().is_some() {
+            // Not tried: no exception, no status; the next run takes them.
+            return orders
+                .iter()
+                .map(|o| Ended::Deferred(o.modified_at))
+                .collect();
+        }
         // One item search for the whole chunk instead of one per order.
-        let mut chunk = ChunkLookups::default();
         let keys: BTreeSet<ItemKey> = orders
             .iter()
             .flat_map(|o| Self::item_keys(o, ctx.settings))
             .collect();
-        if let Ok(found) = self.find_item_keys(run, keys.clone(), None).await {
-            chunk.missing_items = keys
-                .into_iter()
-                .filter(|k| !found.contains_key(k))
-                .collect();
-        }
-        let chunk = &chunk;
-        let prepared =
-            futures::future::join_all(orders.iter().map(|o| self.prepare(run, ctx, chunk, o)))
-                .await;
+        let missing_items: BTreeSet<ItemKey> =
+            match self.find_item_keys(run, keys.clone(), None).await {
+                Ok(found) => keys
+                    .into_iter()
+                    .filter(|k| !found.contains_key(k))
+                    .collect(),
+                Err(_) => BTreeSet::new(),
+            };
+        let prepared = futures::future::join_all(
+            orders
+                .iter()
+                .map(|o| self.prepare(run, ctx, &missing_items, o)),
+        )
+        .await;
         let mut ended = Vec::new();
         let mut to_post: Vec<Prepared> = Vec::new();
-        let mut ready: Vec<(Prepared, LedgerRef, bool)> = Vec::new();
+        let mut ready: Vec<(Prepared, Written, bool)> = Vec::new();
         for (order, p) in orders.iter().zip(prepared) {
             match p {
-                Err((reasons, permanent)) => {
-                    self.fail_order(run, ctx, order, reasons, permanent).await;
-                    ended.push(Ended {
-                        modified_at: order.modified_at,
-                        retry_later: !permanent,
-                    });
-                }
+                Err(f) => ended.push(self.fail_order(run, ctx, order, f).await),
                 Ok(p) => match &p.action {
                     Action::Post => to_post.push(p),
                     Action::Posted(x) => {
-                        let at = x.ledger.clone();
+                        let at = Written::AlreadyDone(x.ledger.clone());
                         ready.push((p, at, false));
                     }
                     Action::Update(x) => {
                         let x = x.clone();
                         match self.update_document(run, &p, &x).await {
-                            Ok(at) => ready.push((p, at, true)),
-                            Err((reasons, permanent)) => {
-                                self.fail_order(run, ctx, &p.order, reasons, permanent)
-                                    .await;
-                                ended.push(Ended {
-                                    modified_at: p.order.modified_at,
-                                    retry_later: !permanent,
-                                });
-                            }
+                            Ok(w) => ready.push((p, w, true)),
+                            Err(f) => ended.push(self.fail_order(run, ctx, &p.order, f).await),
                         }
                     }
                 },
             }
         }
-        let (posted, failed) = self.post_documents(run, to_post).await;
-        for (p, reasons, permanent) in failed {
-            self.fail_order(run, ctx, &p.order, reasons, permanent)
-                .await;
-            ended.push(Ended {
-                modified_at: p.order.modified_at,
-                retry_later: !permanent,
-            });
+        for (p, r) in self.post_documents(run, to_post).await {
+            match r {
+                Ok(w) => ready.push((p, w, false)),
+                Err(e) => ended.push(self.fail_order(run, ctx, &p.order, Failed::of(e)).await),
+            }
         }
-        ready.extend(posted.into_iter().map(|(p, at)| (p, at, false)));
         let finished = futures::future::join_all(
             ready
                 .iter()
-                .map(|(p, at, updated)| self.finish_order(run, ctx, p, at, *updated)),
+                .map(|(p, w, updated)| self.finish_order(run, ctx, p, w, *updated)),
         )
         .await;
         ended.extend(finished);
         ended
     }
 
-    /// Finds the client and items, plans the document, and decides what to do. Nothing is
-    /// created in the ledger unless the whole document can be planned.
+    /// Finds the client and items, plans the document and its receipts, and decides what to
+    /// do. Nothing is created in the ledger unless the whole document and every receipt can
+    /// be planned.
     async fn prepare(
         &self,
         run: &Run,
         ctx: &Ctx<'_>,
-        chunk: &ChunkLookups,
+        missing_items: &BTreeSet<ItemKey>,
         order: &Order,
-    ) -> std::result::Result<Prepared, (Vec<ExceptionReason>, bool)> {
+    ) -> std::result::Result<Prepared, Failed> {
         let settings = ctx.settings;
-        let temp = |e: Error| {
-            let permanent = !e.is_temporary();
-            (err_reasons(&e), permanent)
-        };
         let import_id = ImportId::new(settings.sync.import_source_code, order.id.clone())
-            .map_err(|e| (err_reasons(&e), true))?;
+            .map_err(Failed::of)?;
         let cplan = plan_client(order, settings);
-        let found = self.find_client(run, &cplan).await.map_err(temp)?;
+        let found = self.find_client(run, &cplan).await.map_err(Failed::of)?;
         let mut items = self
-            .find_items(run, order, settings, Some(&chunk.missing_items))
+            .find_items(run, order, settings, Some(missing_items))
             .await
-            .map_err(temp)?;
-        // Dry plan: every reason that creating the client and items would not fix.
+            .map_err(Failed::of)?;
+        // Dry plan: every reason that creating the client and items would not fix, and the
+        // receipts' mappings (P1–P3), before anything is written.
         let stand_in = placeholder_client(&cplan);
         let client = found.clone().unwrap_or(stand_in);
-        let dry = plan_sales_document(
-            order,
-            settings,
-            &Lookups {
-                client: &client,
-                items: &items,
-                ledger: &ctx.caps,
-            },
-        );
-        if let Err(issues) = &dry {
-            let blocking: Vec<MappingIssue> = issues
+        let lookups = Lookups {
+            client: &client,
+            items: &items,
+            ledger: &ctx.caps,
+        };
+        let dry = plan_sales_document(order, settings, &lookups);
+        let mut blocking: Vec<MappingIssue> = match &dry {
+            Err(issues) => issues
                 .iter()
                 .filter(|i| {
                     !(settings.orders.create_missing_items && i.code == IssueCode::UnknownItem)
                 })
                 .cloned()
-                .collect();
-            if !blocking.is_empty() {
-                return Err((ExceptionReason::from_issues(&blocking), true));
-            }
+                .collect(),
+            Ok(_) => Vec::new(),
+        };
+        let pending = LedgerRef::new("(to be posted)");
+        if let Err(issues) = plan_receipts(order, settings, &ctx.caps, &pending, &client.at) {
+            blocking.extend(issues);
+        }
+        if !blocking.is_empty() {
+            return Err(Failed::issues(&blocking));
         }
         let searched = found.is_none();
         let doc = match (dry, found) {
@@ -344,22 +422,19 @@ impl Engine {
                 let client = self
                     .find_or_create_client(run, order, settings, searched)
                     .await
-                    .map_err(temp)?;
+                    .map_err(Failed::of)?;
                 if settings.orders.create_missing_items {
                     self.create_missing_items(run, order, settings, &mut items)
                         .await
-                        .map_err(temp)?;
+                        .map_err(Failed::of)?;
                 }
-                plan_sales_document(
-                    order,
-                    settings,
-                    &Lookups {
-                        client: &client,
-                        items: &items,
-                        ledger: &ctx.caps,
-                    },
-                )
-                .map_err(|issues| (ExceptionReason::from_issues(&issues), true))?
+                let lookups = Lookups {
+                    client: &client,
+                    items: &items,
+                    ledger: &ctx.caps,
+                };
+                plan_sales_document(order, settings, &lookups)
+                    .map_err(|issues| Failed::issues(&issues))?
             }
         };
         let mut doc = doc;
@@ -369,7 +444,7 @@ impl Engine {
             .state
             .xref(EntityKind::Order, order.id.as_str())
             .await
-            .map_err(temp)?;
+            .map_err(Failed::of)?;
         let action = match xref {
             None => Action::Post,
             Some(x) if x.payload_hash == hash => Action::Posted(x),
@@ -384,314 +459,142 @@ impl Engine {
         })
     }
 
-    /// Records a posted (or adopted) document: journal done and cross-reference.
-    async fn record_posted(
-        &self,
-        p: &Prepared,
-        key: &WriteKey,
-        at: &LedgerRef,
-        revision: u32,
-    ) -> Result<()> {
-        self.state.journal_done(key, at, Utc::now()).await?;
-        self.state
-            .put_xref(&CrossRef {
-                kind: EntityKind::Order,
-                key: p.order.id.to_string(),
-                ledger: at.clone(),
-                payload_hash: p.hash.clone(),
-                revision,
-                updated_at: Utc::now(),
-            })
-            .await
+    /// The state changes that record a posted (or adopted) document: its cross-reference.
+    fn posted_ops(p: &Prepared, written: &Written, revision: u32) -> Vec<StateOp> {
+        vec![StateOp::PutXref(CrossRef {
+            kind: EntityKind::Order,
+            key: p.order.id.to_string(),
+            ledger: written.at().clone(),
+            payload_hash: p.hash.clone(),
+            revision,
+            updated_at: Utc::now(),
+        })]
     }
 
-    /// Posts new documents exactly once: intent, search first when an earlier attempt's
-    /// outcome is unknown, one batch call, then done; unknown outcomes are searched and
-    /// adopted or posted again.
-    #[allow(clippy::type_complexity)]
+    /// Posts new documents exactly once, in one journalled batch (search first where an
+    /// earlier attempt's outcome is unknown).
     async fn post_documents(
         &self,
         run: &Run,
         preps: Vec<Prepared>,
-    ) -> (
-        Vec<(Prepared, LedgerRef)>,
-        Vec<(Prepared, Vec<ExceptionReason>, bool)>,
-    ) {
-        let mut posted = Vec::new();
-        let mut failed = Vec::new();
-        let mut fresh = Vec::new();
-        let mut search = Vec::new();
-        for p in preps {
-            let key = WriteKey::new(EntityKind::Order, "post", p.import_id.to_string(), 0);
-            match self.state.journal_intent(&key, &p.hash, Utc::now()).await {
-                Err(e) => failed.push((p, err_reasons(&e), false)),
-                Ok(None) => fresh.push((p, key)),
-                Ok(Some(prev)) => match prev.state {
-                    WriteState::Done { at } => match self.record_posted(&p, &key, &at, 0).await {
-                        Ok(()) => {
-                            run.adopted();
-                            posted.push((p, at));
-                        }
-                        Err(e) => failed.push((p, err_reasons(&e), false)),
-                    },
-                    WriteState::Intent => search.push((p, key)),
-                    WriteState::Failed { .. } => fresh.push((p, key)),
+    ) -> Vec<(Prepared, Result<Written>)> {
+        let writes: Vec<Write<usize>> = preps
+            .iter()
+            .enumerate()
+            .map(|(i, p)| Write {
+                key: WriteKey::new(EntityKind::Order, "post", p.import_id.to_string(), 0),
+                hash: p.hash.clone(),
+                payload: i,
+            })
+            .collect();
+        let preps_ref = &preps;
+        let outcomes = self
+            .write_once(
+                run,
+                Side::Ledger,
+                writes,
+                |idx: Vec<usize>| async move {
+                    let ids: Vec<ImportId> = idx
+                        .iter()
+                        .map(|i| preps_ref[*i].import_id.clone())
+                        .collect();
+                    self.ledger
+                        .find_documents(&ids)
+                        .await
+                        .into_iter()
+                        .map(|r| r.map(|d| d.map(|d| d.at)))
+                        .collect()
                 },
-            }
-        }
-        // Earlier attempts of unknown outcome: search by import id first.
-        if !search.is_empty() {
-            let ids: Vec<ImportId> = search.iter().map(|(p, _)| p.import_id.clone()).collect();
-            run.count(Side::Ledger);
-            let found = self.ledger.find_documents(&ids).await;
-            let mut found = found.into_iter();
-            for (p, key) in search {
-                match found.next() {
-                    Some(Ok(Some(doc))) => match self.record_posted(&p, &key, &doc.at, 0).await {
-                        Ok(()) => {
-                            run.adopted();
-                            self.log(
-                                Job::Orders,
-                                EntityKind::Order,
-                                p.order.id.as_str(),
-                                Direction::ToLedger,
-                                Outcome::Adopted,
-                                format!(
-                                    "found {} by import id {} after an unknown outcome",
-                                    doc.at, p.import_id
-                                ),
-                            )
-                            .await;
-                            posted.push((p, doc.at));
-                        }
-                        Err(e) => failed.push((p, err_reasons(&e), false)),
-                    },
-                    Some(Ok(None)) => fresh.push((p, key)),
-                    Some(Err(e)) => failed.push((
-                        p,
-                        err_reasons(&e).into_iter().map(mark_temporary).collect(),
-                        false,
-                    )),
-                    None => failed.push((
-                        p,
-                        vec![ExceptionReason::Error {
-                            kind: "protocol".into(),
-                            temporary: true,
-                            message: "the ledger answered fewer searches than asked".into(),
-                        }],
-                        false,
-                    )),
-                }
-            }
-        }
-        if fresh.is_empty() {
-            return (posted, failed);
-        }
-        let docs: Vec<SalesDocument> = fresh.iter().map(|(p, _)| p.doc.clone()).collect();
-        run.count(Side::Ledger);
-        let results = self.ledger.post_sales_documents(&docs).await;
-        let mut results = results.into_iter();
-        let mut recover = Vec::new();
-        for (p, key) in fresh {
-            match results.next() {
-                Some(Ok(at)) => match self.record_posted(&p, &key, &at, 0).await {
-                    Ok(()) => posted.push((p, at)),
-                    Err(e) => failed.push((p, err_reasons(&e), false)),
+                |idx: Vec<usize>| async move {
+                    let docs: Vec<SalesDocument> =
+                        idx.iter().map(|i| preps_ref[*i].doc.clone()).collect();
+                    self.ledger.post_sales_documents(&docs).await
                 },
-                Some(Err(e)) if !maybe_written(&e) => {
-                    let _ = self
-                        .state
-                        .journal_failed(&key, &e.to_string(), Utc::now())
-                        .await;
-                    failed.push((p, err_reasons(&e), !e.is_temporary()));
-                }
-                Some(Err(e)) => recover.push((p, key, e)),
-                None => recover.push((
-                    p,
-                    key,
-                    Error::new(
-                        ErrorKind::OutcomeUnknown,
-                        "the ledger answered fewer posts than asked",
-                    ),
-                )),
-            }
-        }
-        let recovered =
-            futures::future::join_all(recover.into_iter().map(|(p, key, e)| async move {
-                let r = self.recover_post(run, &p, &key, e).await;
-                (p, r)
-            }))
+                |w, written| Self::posted_ops(&preps_ref[w.payload], written, 0),
+            )
             .await;
-        for (p, r) in recovered {
-            match r {
-                Ok(at) => posted.push((p, at)),
-                Err((reasons, permanent)) => failed.push((p, reasons, permanent)),
-            }
+        let mut by_index: Vec<Option<Result<Written>>> = (0..preps.len()).map(|_| None).collect();
+        for (w, r) in outcomes {
+            by_index[w.payload] = Some(r);
         }
-        (posted, failed)
-    }
-
-    /// After a post failed in a way that may hide a write: search, adopt or post again.
-    async fn recover_post(
-        &self,
-        run: &Run,
-        p: &Prepared,
-        key: &WriteKey,
-        mut last: Error,
-    ) -> std::result::Result<LedgerRef, (Vec<ExceptionReason>, bool)> {
-        let attempts = self.options.attempts.max(1);
-        for attempt in 0..attempts {
-            self.backoff(attempt, &last).await;
-            let found = self
-                .retry(run, Side::Ledger, || {
-                    self.ledger.find_document(&p.import_id)
-                })
-                .await;
-            match found {
-                Ok(Some(doc)) => {
-                    self.record_posted(p, key, &doc.at, 0)
-                        .await
-                        .map_err(|e| (err_reasons(&e), false))?;
-                    run.adopted();
-                    self.log(
-                        Job::Orders,
-                        EntityKind::Order,
-                        p.order.id.as_str(),
-                        Direction::ToLedger,
-                        Outcome::Adopted,
-                        format!(
-                            "found {} by import id {} after: {last}",
-                            doc.at, p.import_id
-                        ),
-                    )
-                    .await;
-                    return Ok(doc.at);
+        preps
+            .into_iter()
+            .zip(by_index)
+            .map(|(p, r)| {
+                let r = r.unwrap_or_else(|| {
+                    Err(crate::engine::internal("write journal lost a document"))
+                });
+                if let Ok(Written::Adopted(at)) = &r {
+                    tracing::info!(order = %p.order.id, %at, "adopted after an unknown outcome");
                 }
-                Ok(None) => {}
-                Err(e) => {
-                    last = e;
-                    continue;
-                }
-            }
-            if last.kind() == ErrorKind::Conflict {
-                // Not a lost write of ours: a real conflict (a number already used).
-                let _ = self
-                    .state
-                    .journal_failed(key, &last.to_string(), Utc::now())
-                    .await;
-                return Err((err_reasons(&last), true));
-            }
-            run.count(Side::Ledger);
-            match self.ledger.post_sales_document(&p.doc).await {
-                Ok(at) => {
-                    self.record_posted(p, key, &at, 0)
-                        .await
-                        .map_err(|e| (err_reasons(&e), false))?;
-                    return Ok(at);
-                }
-                Err(e) if maybe_written(&e) => last = e,
-                Err(e) => {
-                    let _ = self
-                        .state
-                        .journal_failed(key, &e.to_string(), Utc::now())
-                        .await;
-                    return Err((err_reasons(&e), !e.is_temporary()));
-                }
-            }
-        }
-        // Still unknown: the intent stays, and the next run searches before writing.
-        Err((
-            err_reasons(&last).into_iter().map(mark_temporary).collect(),
-            false,
-        ))
+                (p, r)
+            })
+            .collect()
     }
 
     /// O14: the order came back to an importable status with other content; update the same
-    /// ledger document while it is editable, else an exception.
+    /// ledger document while it is editable, else an exception. An update carries the whole
+    /// content, so repeating it is harmless: the journal's search is "not done yet".
     async fn update_document(
         &self,
         run: &Run,
         p: &Prepared,
         x: &CrossRef,
-    ) -> std::result::Result<LedgerRef, (Vec<ExceptionReason>, bool)> {
-        let temp = |e: Error| {
-            let permanent = !e.is_temporary();
-            (err_reasons(&e), permanent)
-        };
+    ) -> std::result::Result<Written, Failed> {
         let revision = x.revision.saturating_add(1);
-        let key = WriteKey::new(
-            EntityKind::Order,
-            "update",
-            p.import_id.to_string(),
-            revision,
-        );
-        let prev = self
-            .state
-            .journal_intent(&key, &p.hash, Utc::now())
+        let write = Write {
+            key: WriteKey::new(
+                EntityKind::Order,
+                "update",
+                p.import_id.to_string(),
+                revision,
+            ),
+            hash: p.hash.clone(),
+            payload: (),
+        };
+        let extra = Self::posted_ops(p, &Written::AlreadyDone(x.ledger.clone()), revision);
+        let written = self
+            .write_one(
+                run,
+                Side::Ledger,
+                write,
+                |_| async { Ok(None) },
+                |_| async {
+                    let doc = self.ledger.find_document(&p.import_id).await?;
+                    let Some(doc) = doc else {
+                        return Err(Error::new(
+                            bc_core::ErrorKind::NotFound,
+                            format!(
+                                "order {} was posted as {} but the ledger no longer has a document with import id {}",
+                                p.order.id, x.ledger, p.import_id
+                            ),
+                        ));
+                    };
+                    if !doc.editable {
+                        return Err(Error::new(
+                            bc_core::ErrorKind::Invalid,
+                            format!(
+                                "order {} changed after import, but ledger document {} can no longer be changed{}: change it in the ledger, then resolve this exception",
+                                p.order.id,
+                                doc.at,
+                                doc.status.as_deref().map(|s| format!(" (status {s})")).unwrap_or_default()
+                            ),
+                        ));
+                    }
+                    self.ledger.update_sales_document(&doc.at, &p.doc).await
+                },
+                Vec::new(),
+            )
             .await
-            .map_err(temp)?;
-        if let Some(WriteState::Done { at }) = prev.map(|r| r.state) {
-            self.record_posted(p, &key, &at, revision)
-                .await
-                .map_err(temp)?;
-            return Ok(at);
-        }
-        let mut attempt = 0;
-        loop {
-            let doc = self
-                .retry(run, Side::Ledger, || {
-                    self.ledger.find_document(&p.import_id)
-                })
-                .await
-                .map_err(temp)?;
-            let Some(doc) = doc else {
-                return Err((
-                    vec![ExceptionReason::Error {
-                        kind: "not_found".into(),
-                        temporary: false,
-                        message: format!(
-                            "order {} was posted as {} but the ledger no longer has a document with import id {}",
-                            p.order.id, x.ledger, p.import_id
-                        ),
-                    }],
-                    true,
-                ));
-            };
-            if !doc.editable {
-                let _ = self
-                    .state
-                    .journal_failed(&key, "document not editable", Utc::now())
-                    .await;
-                return Err((
-                    vec![ExceptionReason::Error {
-                        kind: "conflict".into(),
-                        temporary: false,
-                        message: format!(
-                            "order {} changed after import, but ledger document {} can no longer be changed{}: change it in the ledger, then resolve this exception",
-                            p.order.id,
-                            doc.at,
-                            doc.status.as_deref().map(|s| format!(" (status {s})")).unwrap_or_default()
-                        ),
-                    }],
-                    true,
-                ));
-            }
-            run.count(Side::Ledger);
-            match self.ledger.update_sales_document(&doc.at, &p.doc).await {
-                Ok(at) => {
-                    self.record_posted(p, &key, &at, revision)
-                        .await
-                        .map_err(temp)?;
-                    return Ok(at);
-                }
-                Err(e) if maybe_written(&e) && attempt + 1 < self.options.attempts.max(1) => {
-                    // An update carries the whole content: repeating it is harmless.
-                    self.backoff(attempt, &e).await;
-                    attempt += 1;
-                }
-                Err(e) => return Err(temp(e)),
-            }
-        }
+            .map_err(Failed::of)?;
+        // The cross-reference names the document as updated (its new hash).
+        let ops = Self::posted_ops(p, &written, revision);
+        let _ = extra;
+        self.state
+            .commit(run.fence(), &ops, Utc::now())
+            .await
+            .map_err(Failed::of)?;
+        Ok(written)
     }
 
     /// After the document: receipts (P1–P3), then `downloaded_status` (O2), then the
@@ -701,167 +604,182 @@ impl Engine {
         run: &Run,
         ctx: &Ctx<'_>,
         p: &Prepared,
-        at: &LedgerRef,
+        written: &Written,
         updated: bool,
     ) -> Ended {
         let order = &p.order;
-        let result: std::result::Result<(), (Vec<ExceptionReason>, bool)> = async {
+        let at = written.at();
+        let result: std::result::Result<(), Failed> = async {
             if !updated {
                 self.post_receipts(run, ctx, p, at).await?;
             }
-            self.retry(run, Side::Storefront, || {
+            self.call(run, Side::Storefront, || {
                 self.storefront
                     .set_order_status(&order.id, &ctx.statuses.downloaded)
             })
             .await
-            .map_err(|e| (err_reasons(&e), !e.is_temporary()))?;
+            .map_err(Failed::of)?;
             Ok(())
         }
         .await;
         match result {
             Ok(()) => {
-                self.resolved(EntityKind::Order, order.id.as_str()).await;
-                let what = match (&p.action, updated) {
-                    (_, true) => format!("updated {at} (import id {})", p.import_id),
-                    (Action::Posted(_), _) => {
-                        run.skipped();
-                        format!("already posted as {at}; status set")
+                let what = match (written, updated) {
+                    (_, true) => {
+                        run.done();
+                        format!("updated {at} (import id {})", p.import_id)
                     }
-                    _ => format!("posted {at} (import id {})", p.import_id),
+                    (Written::AlreadyDone(_), _) if matches!(p.action, Action::Posted(_)) => {
+                        run.skipped();
+                        format!("already posted as {at}; receipts and status done")
+                    }
+                    (Written::Adopted(_), _) => {
+                        run.done();
+                        format!(
+                            "found {at} by import id {} after an unknown outcome, adopted",
+                            p.import_id
+                        )
+                    }
+                    _ => {
+                        run.done();
+                        format!("posted {at} (import id {})", p.import_id)
+                    }
                 };
-                if !matches!(p.action, Action::Posted(_)) || updated {
-                    run.done();
+                let outcome = if matches!(written, Written::Adopted(_)) {
+                    Outcome::Adopted
+                } else {
+                    Outcome::Done
+                };
+                let ops = [
+                    StateOp::ResolveException {
+                        entity: EntityKind::Order,
+                        key: order.id.to_string(),
+                    },
+                    StateOp::Log(LogEntry {
+                        at: Utc::now(),
+                        job: Job::Orders.as_str().into(),
+                        entity: EntityKind::Order,
+                        key: order.id.to_string(),
+                        direction: Direction::ToLedger,
+                        outcome,
+                        message: what,
+                    }),
+                ];
+                if let Err(e) = self.state.commit(run.fence(), &ops, Utc::now()).await {
+                    run.defer_if_lease_lost(&e);
+                    tracing::warn!(order = %order.id, error = %e, "cannot record the order as done");
                 }
-                self.log(
-                    Job::Orders,
-                    EntityKind::Order,
-                    order.id.as_str(),
-                    Direction::ToLedger,
-                    Outcome::Done,
-                    what,
-                )
-                .await;
-                Ended {
-                    modified_at: order.modified_at,
-                    retry_later: false,
-                }
+                Ended::Settled
             }
-            Err((mut reasons, permanent)) => {
-                reasons.insert(
+            Err(mut f) => {
+                f.reasons.insert(
                     0,
                     ExceptionReason::Error {
                         kind: "partial".into(),
-                        temporary: !permanent,
+                        temporary: f.error.as_ref().is_some_and(is_account_level),
                         message: format!(
-                            "the document is posted as {at}; what follows is not done"
+                            "the document is posted as {at}; receipts or the storefront status are not done yet"
                         ),
                     },
                 );
-                self.fail_order(run, ctx, order, reasons, permanent).await;
-                Ended {
-                    modified_at: order.modified_at,
-                    retry_later: !permanent,
-                }
+                self.fail_order(run, ctx, order, f).await
             }
         }
     }
 
-    /// Receipts of a posted order, each journalled (a receipt already done is not repeated).
+    /// Receipts of a posted order, through the write journal: a receipt already done is not
+    /// repeated; one of unknown outcome is searched (`find_receipt`) or, on a ledger with
+    /// idempotency keys and no receipt search, sent again with the same key.
     async fn post_receipts(
         &self,
         run: &Run,
         ctx: &Ctx<'_>,
         p: &Prepared,
         at: &LedgerRef,
-    ) -> std::result::Result<(), (Vec<ExceptionReason>, bool)> {
+    ) -> std::result::Result<(), Failed> {
         let receipts = plan_receipts(&p.order, ctx.settings, &ctx.caps, at, &p.doc.client)
-            .map_err(|issues| (ExceptionReason::from_issues(&issues), true))?;
-        for r in receipts {
-            let key = WriteKey::new(
-                EntityKind::Receipt,
-                "post",
-                format!("{}-{}", p.import_id, r.sequence),
-                0,
-            );
-            let prev = self
-                .state
-                .journal_intent(&key, &payload_hash(&r), Utc::now())
-                .await
-                .map_err(|e| (err_reasons(&e), false))?;
-            match prev.map(|x| x.state) {
-                Some(WriteState::Done { .. }) => continue,
-                Some(WriteState::Intent) if !ctx.caps.idempotency_keys => {
-                    return Err((
-                        vec![ExceptionReason::Error {
-                            kind: "outcome_unknown".into(),
-                            temporary: false,
-                            message: format!(
-                                "receipt {} of order {} may or may not have been recorded and {} cannot be searched for receipts: check the ledger, then resolve",
-                                r.sequence, p.order.id, ctx.caps.platform
-                            ),
-                        }],
-                        true,
-                    ));
-                }
-                _ => {}
-            }
-            // With idempotency keys the platform de-duplicates a repeated receipt; without,
-            // only one attempt is made (an unknown outcome goes to a person).
-            let result = if ctx.caps.idempotency_keys {
-                self.retry(run, Side::Ledger, || self.ledger.post_receipt(&r))
-                    .await
-            } else {
-                run.count(Side::Ledger);
-                self.ledger.post_receipt(&r).await
-            };
-            match result {
-                Ok(rat) => {
-                    self.state
-                        .journal_done(&key, &rat, Utc::now())
-                        .await
-                        .map_err(|e| (err_reasons(&e), false))?;
-                }
-                Err(e) => {
-                    if !maybe_written(&e) {
-                        let _ = self
-                            .state
-                            .journal_failed(&key, &e.to_string(), Utc::now())
-                            .await;
+            .map_err(|issues| Failed::issues(&issues))?;
+        if receipts.is_empty() {
+            return Ok(());
+        }
+        let writes: Vec<Write<ReceiptPosting>> = receipts
+            .into_iter()
+            .map(|r| Write {
+                key: WriteKey::new(
+                    EntityKind::Receipt,
+                    "post",
+                    format!("{}-{}", p.import_id, r.sequence),
+                    0,
+                ),
+                hash: payload_hash(&r),
+                payload: r,
+            })
+            .collect();
+        let caps = &ctx.caps;
+        let order_id = &p.order.id;
+        let outcomes = self
+            .write_once(
+                run,
+                Side::Ledger,
+                writes,
+                |rs: Vec<ReceiptPosting>| async move {
+                    let mut out = Vec::with_capacity(rs.len());
+                    for r in &rs {
+                        out.push(if caps.find_receipts {
+                            self.ledger.find_receipt(r).await
+                        } else if caps.idempotency_keys {
+                            // The platform de-duplicates by the write's key.
+                            Ok(None)
+                        } else {
+                            Err(Error::new(
+                                bc_core::ErrorKind::Invalid,
+                                format!(
+                                    "receipt {} of order {order_id} may or may not have been recorded and {} cannot search receipts: check the ledger, then resolve this exception",
+                                    r.sequence, caps.platform
+                                ),
+                            ))
+                        });
                     }
-                    let permanent = !e.is_temporary() || !ctx.caps.idempotency_keys;
-                    return Err((err_reasons(&e), permanent));
-                }
-            }
+                    out
+                },
+                |rs: Vec<ReceiptPosting>| async move { self.ledger.post_receipts(&rs).await },
+                |_, _| Vec::new(),
+            )
+            .await;
+        for (_, r) in outcomes {
+            r.map_err(Failed::of)?;
         }
         Ok(())
     }
 
-    /// A failed order: exception queue (with every reason), connector log, and — when the
-    /// failure needs a person — `import_error_status` (O2).
-    async fn fail_order(
-        &self,
-        run: &Run,
-        ctx: &Ctx<'_>,
-        order: &Order,
-        reasons: Vec<ExceptionReason>,
-        permanent: bool,
-    ) {
-        let reasons = if permanent {
-            reasons
-        } else {
-            reasons.into_iter().map(mark_temporary).collect()
-        };
+    /// A failed order: deferred when the cause is the platform or the account (no exception,
+    /// no status); otherwise the exception queue (with every reason), the connector log, and
+    /// `import_error_status` (O2).
+    async fn fail_order(&self, run: &Run, ctx: &Ctx<'_>, order: &Order, f: Failed) -> Ended {
+        if let Some(e) = f.error.as_ref().filter(|e| is_account_level(e)) {
+            run.defer(e);
+            self.log(
+                Job::Orders,
+                EntityKind::Order,
+                order.id.as_str(),
+                Direction::ToLedger,
+                Outcome::Skipped,
+                format!("deferred to the next run: {e}"),
+            )
+            .await;
+            return Ended::Deferred(order.modified_at);
+        }
         self.fail(
             run,
             EntityKind::Order,
             order.id.as_str(),
             Direction::ToLedger,
-            reasons,
+            f.reasons,
         )
         .await;
-        if permanent && order.status != ctx.statuses.error {
+        if order.status != ctx.statuses.error {
             if let Err(e) = self
-                .retry(run, Side::Storefront, || {
+                .call(run, Side::Storefront, || {
                     self.storefront
                         .set_order_status(&order.id, &ctx.statuses.error)
                 })
@@ -870,16 +788,6 @@ impl Engine {
                 tracing::warn!(order = %order.id, error = %e, "cannot set import_error_status");
             }
         }
-    }
-}
-
-fn mark_temporary(r: ExceptionReason) -> ExceptionReason {
-    match r {
-        ExceptionReason::Error { kind, message, .. } => ExceptionReason::Error {
-            kind,
-            temporary: true,
-            message,
-        },
-        other => other,
+        Ended::Settled
     }
 }

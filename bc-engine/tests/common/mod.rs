@@ -2,7 +2,6 @@
 #![allow(dead_code)]
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use bc_core::{Ledger, Settings};
 use bc_engine::testing::{sample_order, test_settings, MemoryLedger, MemoryStorefront};
@@ -22,9 +21,7 @@ pub struct World {
 pub fn fast() -> EngineOptions {
     EngineOptions {
         concurrency: 4,
-        attempts: 4,
-        backoff: Duration::ZERO,
-        max_backoff: Duration::ZERO,
+        breaker_threshold: 50,
         page_size: 7,
         ..EngineOptions::default()
     }
