@@ -1,0 +1,223 @@
+//! [`Bc365Ledger`]: a thin [`Ledger`] over [`Bc365Client`] and the pure [`crate::mapping`].
+//!
+//! - [`documents`]: sales documents and credit memos, in `$batch`es, exactly once;
+//! - [`parties`]: clients and items;
+//! - [`money`]: receipts, credit memos, payout journals, document updates;
+//! - [`warehouse`]: posted shipments with tracking, availability per location;
+//! - [`setup`]: the company's tax areas/groups, currencies, locations and journals.
+
+pub mod documents;
+pub mod money;
+pub mod parties;
+pub mod setup;
+pub mod warehouse;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use bc_core::{
+    Client, ClientKey, ClientRef, CreditMemo, Cursor, DocumentKind, ImportId, InventoryLevel,
+    ItemKey, ItemRef, JournalEntry, Ledger, LedgerCapabilities, LedgerDocument, LedgerRef,
+    LedgerShipment, NewItem, Page, ReceiptPosting, RefundId, Result, SalesDocument, TaxModel,
+};
+use tokio::sync::OnceCell;
+
+use crate::client::Bc365Client;
+use crate::config::{Bc365Config, MAX_BATCH};
+use crate::mapping::{sales, Setup, TaxKind};
+use documents::Job;
+
+/// Business Central as a bcsync ledger.
+#[derive(Debug, Clone)]
+pub struct Bc365Ledger {
+    pub(crate) client: Bc365Client,
+    pub(crate) config: Arc<Bc365Config>,
+    setup: Arc<OnceCell<Setup>>,
+}
+
+impl Bc365Ledger {
+    /// A ledger over `client`.
+    pub fn new(client: Bc365Client, config: Bc365Config) -> Self {
+        Bc365Ledger {
+            client,
+            config: Arc::new(config),
+            setup: Arc::new(OnceCell::new()),
+        }
+    }
+
+    /// The REST client.
+    pub fn client(&self) -> &Bc365Client {
+        &self.client
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Bc365Config {
+        &self.config
+    }
+
+    /// The company's setup, read on first use.
+    pub async fn setup(&self) -> Result<&Setup> {
+        self.setup
+            .get_or_try_init(|| setup::load(&self.client, &self.config))
+            .await
+    }
+
+    pub(crate) fn setup_kind(&self) -> Option<TaxKind> {
+        self.setup.get().map(|s| s.tax)
+    }
+
+    async fn job(&self, doc: &SalesDocument) -> Result<Job> {
+        let setup = self.setup().await?;
+        let accepted = &self.config.currencies;
+        let plan = sales::sales_document(
+            doc,
+            setup,
+            &self.config.posting,
+            self.config.home_currency,
+            accepted,
+        )
+        .map_err(|issues| bc_core::Error::mapping(issues).with_platform(crate::PLATFORM))?;
+        let mut zones: Vec<&str> = doc.taxes.iter().map(|t| t.zone.as_str()).collect();
+        zones.dedup();
+        let zones = if zones.is_empty() {
+            "(untaxed)".to_string()
+        } else {
+            zones
+                .iter()
+                .map(|z| format!("`{z}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        Ok(Job {
+            plan,
+            order: doc.order_id.clone(),
+            zones,
+        })
+    }
+}
+
+#[async_trait]
+impl Ledger for Bc365Ledger {
+    fn capabilities(&self) -> LedgerCapabilities {
+        let mut caps = LedgerCapabilities::new(crate::PLATFORM, self.config.home_currency);
+        caps.document_kinds = vec![DocumentKind::Invoice, DocumentKind::SalesOrder];
+        caps.batch_size = MAX_BATCH / 2;
+        caps.idempotency_keys = false;
+        caps.max_doc_number_len = Some(35);
+        caps.max_client_name_len = Some(100);
+        caps.currencies = self.config.currencies.clone();
+        caps.tax_model = TaxModel::PerLine;
+        caps.create_items = true;
+        caps.credit_memos = true;
+        caps.journals = true;
+        caps.shipments = true;
+        caps.availability = true;
+        caps.find_receipts = true;
+        caps
+    }
+
+    async fn find_client(&self, key: &ClientKey) -> Result<Option<ClientRef>> {
+        self.find_client_by(key).await
+    }
+
+    async fn create_client(&self, client: &Client) -> Result<ClientRef> {
+        self.create_customer(client).await
+    }
+
+    async fn find_items(&self, keys: &[ItemKey]) -> Result<Vec<Option<ItemRef>>> {
+        self.find_items_by(keys).await
+    }
+
+    async fn create_item(&self, item: &NewItem) -> Result<ItemRef> {
+        self.create_one_item(item).await
+    }
+
+    async fn find_document(&self, import_id: &ImportId) -> Result<Option<LedgerDocument>> {
+        self.find_documents(std::slice::from_ref(import_id))
+            .await
+            .pop()
+            .unwrap_or(Ok(None))
+    }
+
+    async fn post_sales_document(&self, doc: &SalesDocument) -> Result<LedgerRef> {
+        self.post_sales_documents(std::slice::from_ref(doc))
+            .await
+            .pop()
+            .unwrap_or_else(|| {
+                Err(bc_core::Error::new(
+                    bc_core::ErrorKind::Internal,
+                    "no result",
+                ))
+            })
+    }
+
+    async fn update_sales_document(
+        &self,
+        at: &LedgerRef,
+        doc: &SalesDocument,
+    ) -> Result<LedgerRef> {
+        self.update_document(at, doc).await
+    }
+
+    async fn post_receipt(&self, receipt: &ReceiptPosting) -> Result<LedgerRef> {
+        self.post_payment(receipt).await
+    }
+
+    async fn find_receipt(&self, receipt: &ReceiptPosting) -> Result<Option<LedgerRef>> {
+        self.find_payment(receipt).await
+    }
+
+    async fn post_credit_memo(&self, memo: &CreditMemo) -> Result<LedgerRef> {
+        self.post_credit(memo).await
+    }
+
+    async fn find_credit_memo(
+        &self,
+        import_id: &ImportId,
+        refund_id: &RefundId,
+    ) -> Result<Option<LedgerRef>> {
+        self.find_credit(import_id, refund_id.as_str()).await
+    }
+
+    async fn post_journal(&self, entry: &JournalEntry) -> Result<LedgerRef> {
+        self.post_payout_journal(entry).await
+    }
+
+    async fn find_journal(&self, key: &str) -> Result<Option<LedgerRef>> {
+        self.find_payout_journal(key)
+            .await
+            .map(|f| f.filter(|(_, posted)| *posted).map(|(r, _)| r))
+    }
+
+    async fn shipments(&self, since: &Cursor) -> Result<Page<LedgerShipment>> {
+        self.posted_shipments(since).await
+    }
+
+    async fn availability(&self, warehouse: &str, since: &Cursor) -> Result<Page<InventoryLevel>> {
+        self.available(warehouse, since).await
+    }
+
+    async fn post_sales_documents(&self, docs: &[SalesDocument]) -> Vec<Result<LedgerRef>> {
+        let mut jobs = Vec::with_capacity(docs.len());
+        for d in docs {
+            jobs.push(self.job(d).await);
+        }
+        let mut out = Vec::with_capacity(docs.len());
+        // Posting takes two operations per document (post + read back).
+        let mut rest = jobs;
+        while !rest.is_empty() {
+            let tail = rest.split_off(rest.len().min(MAX_BATCH / 2));
+            out.extend(self.write_documents(rest).await);
+            rest = tail;
+        }
+        out
+    }
+
+    async fn find_documents(&self, ids: &[ImportId]) -> Vec<Result<Option<LedgerDocument>>> {
+        let mut out = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(MAX_BATCH / 2) {
+            out.extend(self.find_sales_documents(chunk).await);
+        }
+        out
+    }
+}
