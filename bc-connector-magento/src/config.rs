@@ -1,0 +1,359 @@
+//! [`MagentoConfig`]: connecting to one Magento store's admin REST API.
+//!
+//! ```toml
+//! [storefront.magento]
+//! base_url = "https://shop.example.com"   # the store's base URL; /rest/{store_code}/V1 is added
+//! store_code = "default"                  # or "all"
+//! admin_username = "bcsync"               # an admin user (token from /V1/integration/admin/token)
+//! admin_password = "…"
+//! # or: access_token = "…"               # an integration's access token, used as a Bearer
+//! #   token: Magento 2.4.4+ refuses it unless Stores > Configuration > Services > OAuth >
+//! #   Consumer Settings > "Allow OAuth Access Tokens to be used as standalone Bearer tokens" is Yes
+//! inventory_source = "default"            # MSI source code inventory is pushed to
+//! ```
+
+use std::fmt;
+use std::time::Duration;
+
+use bc_core::{Error, Result};
+use bc_http::{RateLimits, RetryPolicy};
+use secrecy::SecretString;
+use serde::Deserialize;
+
+/// One order status of the store (Stores > Settings > Order Status): its code, label and the
+/// state it is assigned to. Magento's REST API has no endpoint listing them, so they come
+/// from the settings; the defaults are Magento's own.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StatusEntry {
+    /// Status code (`pending`).
+    pub status: String,
+    /// Label (`Pending`).
+    pub label: String,
+    /// The state it is assigned to (`new`, `processing`, `complete`, `closed`, `canceled`,
+    /// `holded`, `pending_payment`, `payment_review`).
+    pub state: String,
+}
+
+fn entry(status: &str, label: &str, state: &str) -> StatusEntry {
+    StatusEntry {
+        status: status.into(),
+        label: label.into(),
+        state: state.into(),
+    }
+}
+
+/// Magento's default statuses (`sales_order_status_state`).
+pub fn default_statuses() -> Vec<StatusEntry> {
+    vec![
+        entry("pending", "Pending", "new"),
+        entry("processing", "Processing", "processing"),
+        entry("fraud", "Suspected Fraud", "processing"),
+        entry("complete", "Complete", "complete"),
+        entry("closed", "Closed", "closed"),
+        entry("canceled", "Canceled", "canceled"),
+        entry("holded", "On Hold", "holded"),
+        entry("pending_payment", "Pending Payment", "pending_payment"),
+        entry("payment_review", "Payment Review", "payment_review"),
+    ]
+}
+
+fn default_store_code() -> String {
+    "default".into()
+}
+fn default_source() -> String {
+    "default".into()
+}
+fn default_page_size() -> u32 {
+    100
+}
+fn default_bulk() -> usize {
+    1000
+}
+fn default_poll_ms() -> u64 {
+    1000
+}
+fn default_polls() -> u32 {
+    120
+}
+
+/// The settings of one store.
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MagentoConfig {
+    /// The store's base URL (`https://shop.example.com`); requests go to
+    /// `{base_url}/rest/{store_code}/V1/…`.
+    pub base_url: String,
+    /// Store code in the path (default `default`).
+    #[serde(default = "default_store_code")]
+    pub store_code: String,
+    /// An integration's access token, sent as a standalone Bearer token.
+    #[serde(default)]
+    pub access_token: Option<SecretString>,
+    /// An admin user name (its token comes from `/V1/integration/admin/token`).
+    #[serde(default)]
+    pub admin_username: Option<String>,
+    /// The admin user's password.
+    #[serde(default)]
+    pub admin_password: Option<SecretString>,
+    /// The store's order statuses (default: Magento's).
+    #[serde(default = "default_statuses")]
+    pub statuses: Vec<StatusEntry>,
+    /// The MSI source inventory levels are pushed to (default `default`).
+    #[serde(default = "default_source")]
+    pub inventory_source: String,
+    /// Orders per page (≤ 300, Magento's maximum page size with input limits on).
+    #[serde(default = "default_page_size")]
+    pub page_size: u32,
+    /// Source items per async bulk request (default 1,000).
+    #[serde(default = "default_bulk")]
+    pub inventory_batch_size: usize,
+    /// Milliseconds between bulk status polls (default 1,000).
+    #[serde(default = "default_poll_ms")]
+    pub bulk_poll_interval_ms: u64,
+    /// Polls before a bulk still open is reported as unfinished (default 120).
+    #[serde(default = "default_polls")]
+    pub bulk_max_polls: u32,
+    /// The account's limits (Magento has no API rate limit of its own; default 10 requests
+    /// per second, 4 in flight, to spare the store's PHP workers).
+    #[serde(skip, default = "default_limits")]
+    pub limits: RateLimits,
+    /// Retries.
+    #[serde(skip)]
+    pub retry: RetryPolicy,
+}
+
+fn default_limits() -> RateLimits {
+    RateLimits::new(10, Duration::from_secs(1)).with_max_in_flight(4)
+}
+
+impl fmt::Debug for MagentoConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MagentoConfig")
+            .field("base_url", &self.base_url)
+            .field("store_code", &self.store_code)
+            .field(
+                "access_token",
+                &self.access_token.as_ref().map(|_| "******"),
+            )
+            .field("admin_username", &self.admin_username)
+            .field(
+                "admin_password",
+                &self.admin_password.as_ref().map(|_| "******"),
+            )
+            .field("inventory_source", &self.inventory_source)
+            .field("page_size", &self.page_size)
+            .finish_non_exhaustive()
+    }
+}
+
+/// How the connector authenticates.
+#[derive(Clone, Debug)]
+pub enum AuthMode {
+    /// An integration access token as a standalone Bearer token.
+    IntegrationToken(SecretString),
+    /// An admin user's token.
+    Admin {
+        /// User name.
+        username: String,
+        /// Password.
+        password: SecretString,
+    },
+}
+
+impl MagentoConfig {
+    /// Settings for an admin user.
+    pub fn with_admin(
+        base_url: impl Into<String>,
+        username: impl Into<String>,
+        password: SecretString,
+    ) -> Self {
+        Self::base(base_url.into(), None, Some(username.into()), Some(password))
+    }
+
+    /// Settings for an integration access token used as a Bearer token.
+    pub fn with_access_token(base_url: impl Into<String>, token: SecretString) -> Self {
+        Self::base(base_url.into(), Some(token), None, None)
+    }
+
+    fn base(
+        base_url: String,
+        access_token: Option<SecretString>,
+        admin_username: Option<String>,
+        admin_password: Option<SecretString>,
+    ) -> Self {
+        MagentoConfig {
+            base_url,
+            store_code: default_store_code(),
+            access_token,
+            admin_username,
+            admin_password,
+            statuses: default_statuses(),
+            inventory_source: default_source(),
+            page_size: default_page_size(),
+            inventory_batch_size: default_bulk(),
+            bulk_poll_interval_ms: default_poll_ms(),
+            bulk_max_polls: default_polls(),
+            limits: default_limits(),
+            retry: RetryPolicy::default(),
+        }
+    }
+
+    /// Reads the `[storefront.magento]` table (as serde data, e.g. from bc-core's settings)
+    /// and validates it; unknown keys are refused with their name.
+    pub fn from_value(table: serde_json::Value) -> Result<Self> {
+        let c: MagentoConfig = serde_json::from_value(table)
+            .map_err(|e| Error::config("storefront.magento", e.to_string()))?;
+        c.validate()?;
+        Ok(c)
+    }
+
+    /// Checks the settings; the error names the key.
+    pub fn validate(&self) -> Result<()> {
+        let url = self.base_url.trim();
+        if !(url.starts_with("https://") || url.starts_with("http://")) {
+            return Err(Error::config(
+                "storefront.magento.base_url",
+                format!("`{url}` is not an http(s) URL"),
+            ));
+        }
+        if self.store_code.trim().is_empty() || self.store_code.contains('/') {
+            return Err(Error::config(
+                "storefront.magento.store_code",
+                "must be a store code such as `default` or `all`",
+            ));
+        }
+        self.auth_mode()?;
+        if self.page_size == 0 || self.page_size > 300 {
+            return Err(Error::config(
+                "storefront.magento.page_size",
+                "must be 1–300 (Magento's maximum SearchCriteria pageSize)",
+            ));
+        }
+        if self.inventory_batch_size == 0 {
+            return Err(Error::config(
+                "storefront.magento.inventory_batch_size",
+                "must be at least 1",
+            ));
+        }
+        if self.inventory_source.trim().is_empty() {
+            return Err(Error::config(
+                "storefront.magento.inventory_source",
+                "must name an MSI source code",
+            ));
+        }
+        for s in &self.statuses {
+            if s.status.trim().is_empty() || s.state.trim().is_empty() {
+                return Err(Error::config(
+                    "storefront.magento.statuses",
+                    "every status needs `status` and `state`",
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The authentication the settings ask for.
+    pub fn auth_mode(&self) -> Result<AuthMode> {
+        match (
+            &self.access_token,
+            &self.admin_username,
+            &self.admin_password,
+        ) {
+            (Some(t), None, None) => Ok(AuthMode::IntegrationToken(t.clone())),
+            (None, Some(u), Some(p)) => Ok(AuthMode::Admin {
+                username: u.clone(),
+                password: p.clone(),
+            }),
+            (None, Some(_), None) => Err(Error::config(
+                "storefront.magento.admin_password",
+                "is required with `admin_username`",
+            )),
+            (None, None, Some(_)) => Err(Error::config(
+                "storefront.magento.admin_username",
+                "is required with `admin_password`",
+            )),
+            (None, None, None) => Err(Error::config(
+                "storefront.magento.access_token",
+                "give `access_token` or `admin_username` + `admin_password`",
+            )),
+            _ => Err(Error::config(
+                "storefront.magento.access_token",
+                "give either `access_token` or `admin_username` + `admin_password`, not both",
+            )),
+        }
+    }
+
+    /// `{base_url}/rest/{store_code}`.
+    pub fn rest_base(&self) -> String {
+        format!(
+            "{}/rest/{}",
+            self.base_url.trim_end_matches('/'),
+            self.store_code
+        )
+    }
+
+    /// The account key of the shared rate budget.
+    pub fn account_key(&self) -> String {
+        format!("magento:{}", self.base_url.trim_end_matches('/'))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn unknown_keys_and_bad_values_name_the_key() {
+        let e = MagentoConfig::from_value(json!({"base_url": "https://shop.example.com", "admin_username": "a", "admin_password": "p", "page_sise": 10})).unwrap_err();
+        assert!(e.to_string().contains("page_sise"), "{e}");
+        let e = MagentoConfig::from_value(
+            json!({"base_url": "https://shop.example.com", "admin_username": "a"}),
+        )
+        .unwrap_err();
+        assert!(
+            e.to_string().contains("storefront.magento.admin_password"),
+            "{e}"
+        );
+        let e =
+            MagentoConfig::from_value(json!({"base_url": "shop.example.com", "access_token": "t"}))
+                .unwrap_err();
+        assert!(e.to_string().contains("storefront.magento.base_url"), "{e}");
+        let e = MagentoConfig::from_value(
+            json!({"base_url": "https://s.example", "access_token": "t", "page_size": 301}),
+        )
+        .unwrap_err();
+        assert!(
+            e.to_string().contains("storefront.magento.page_size"),
+            "{e}"
+        );
+        let ok = MagentoConfig::from_value(
+            json!({"base_url": "https://s.example", "access_token": "t"}),
+        )
+        .unwrap();
+        assert_eq!(ok.rest_base(), "https://s.example/rest/default");
+    }
+
+    #[test]
+    fn secrets_never_in_debug() {
+        let c = MagentoConfig::with_admin(
+            "https://s.example",
+            "bcsync",
+            SecretString::from("hunter2-secret"),
+        );
+        let t = MagentoConfig::with_access_token(
+            "https://s.example",
+            SecretString::from("tok-secret-123"),
+        );
+        let text = format!(
+            "{c:?} {t:?} {:?} {:?}",
+            c.auth_mode().unwrap(),
+            t.auth_mode().unwrap()
+        );
+        assert!(
+            !text.contains("hunter2-secret") && !text.contains("tok-secret-123"),
+            "{text}"
+        );
+    }
+}
