@@ -18,7 +18,8 @@
 //!
 //! Files: [`orders`] (v2 orders and sub-resources), [`shipments`], [`customers`],
 //! [`inventory`] (variants, stock), [`refunds`] (transactions, refund quotes, refunds),
-//! [`hooks`] (webhooks and deliveries), [`ratelimit`] (quota and auth), [`generator`] (seeded
+//! [`hooks`] (webhooks and deliveries), [`payments`] (Payments API: access tokens and the
+//! payments host), [`ratelimit`] (quota and auth), [`generator`] (seeded
 //! orders), [`state`] (the store), [`wire`] (formats).
 
 #![recursion_limit = "512"]
@@ -28,6 +29,7 @@ pub mod generator;
 pub mod hooks;
 pub mod inventory;
 pub mod orders;
+pub mod payments;
 pub mod ratelimit;
 pub mod refunds;
 pub mod shipments;
@@ -340,6 +342,11 @@ impl BigCommerceSandbox {
                 get(refunds::all_refunds),
             )
             .route(&format!("{v3}/customers"), get(customers::list))
+            .route(
+                &format!("{v3}/payments/access_tokens"),
+                post(payments::create_token),
+            )
+            .route(&format!("{v3}/payments/methods"), get(payments::methods))
             .route(&format!("{v3}/catalog/variants"), get(inventory::variants))
             .route(
                 &format!("{v3}/inventory/adjustments/absolute"),
@@ -364,13 +371,19 @@ impl BigCommerceSandbox {
         let state_route = Router::new()
             .route("/__sandbox/state", get(state_handler))
             .with_state(self.clone());
-        api.merge(bc_sandbox::introspect::router(
-            a.stats.clone(),
-            self.faults.clone(),
-        ))
-        .merge(state_route)
-        .layer(bc_sandbox::faults::layer(self.faults.clone()))
-        .layer(bc_sandbox::stats::layer(a.stats.clone()))
+        // The payments host (`https://payments.bigcommerce.com/stores/{store_hash}/payments`),
+        // authenticated by a payment access token instead of X-Auth-Token.
+        let payments_host = Router::new()
+            .route("/stores/{store_hash}/payments", post(payments::process))
+            .with_state(a.clone());
+        api.merge(payments_host)
+            .merge(bc_sandbox::introspect::router(
+                a.stats.clone(),
+                self.faults.clone(),
+            ))
+            .merge(state_route)
+            .layer(bc_sandbox::faults::layer(self.faults.clone()))
+            .layer(bc_sandbox::stats::layer(a.stats.clone()))
     }
 
     /// Request counts (per route template, status, 429s, faults).
@@ -631,4 +644,111 @@ impl BigCommerceSandbox {
 
 async fn state_handler(State(s): State<BigCommerceSandbox>) -> Response {
     Json(s.state_json()).into_response()
+}
+
+/// A customer of the sandbox store, for tests and demos (B2B company and customer group).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CustomerSummary {
+    /// Customer id.
+    pub id: u64,
+    /// First and last name.
+    pub name: String,
+    /// E-mail.
+    pub email: String,
+    /// Company ("" for consumers).
+    pub company: String,
+    /// Customer group (0 retail, 1 wholesale/B2B, 2 VIP).
+    pub customer_group_id: u32,
+}
+
+impl BigCommerceSandbox {
+    /// The store's customers.
+    pub fn customers(&self) -> Vec<CustomerSummary> {
+        self.app
+            .shared
+            .lock()
+            .customers
+            .iter()
+            .map(|c| CustomerSummary {
+                id: c.id,
+                name: format!("{} {}", c.first_name, c.last_name),
+                email: c.email.clone(),
+                company: c.company.clone(),
+                customer_group_id: c.customer_group_id,
+            })
+            .collect()
+    }
+
+    /// The customer id of an order (0 for guests).
+    pub fn order_customer(&self, order_id: u64) -> Option<u64> {
+        self.app
+            .shared
+            .lock()
+            .orders
+            .get(&order_id)
+            .map(|o| o.customer_id)
+    }
+
+    /// Successful payment transactions (`purchase`/`capture`) of an order: (amount, gateway
+    /// transaction id).
+    pub fn payments_of(&self, order_id: u64) -> Vec<(Decimal, String)> {
+        self.app
+            .shared
+            .lock()
+            .orders
+            .get(&order_id)
+            .map(|o| {
+                o.transactions
+                    .iter()
+                    .filter(|t| matches!(t.event.as_str(), "purchase" | "capture"))
+                    .map(|t| (t.amount, t.gateway_transaction_id.clone()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Control panel: change an order's total by adding a custom line (an edit after
+    /// invoicing, for tests of the portal's "changed" flag).
+    pub fn add_custom_line(
+        &self,
+        order_id: u64,
+        name: &str,
+        price: Decimal,
+    ) -> Result<(), SandboxError> {
+        let mut store = self.app.shared.lock();
+        let pid = store.next_id("order_product");
+        let o = store
+            .orders
+            .get_mut(&order_id)
+            .ok_or(SandboxError::OrderNotFound(order_id))?;
+        let addr = o.products.first().map(|p| p.order_address_id).unwrap_or(0);
+        o.products.push(state::OrderProduct {
+            id: pid,
+            order_id,
+            product_id: 0,
+            variant_id: 0,
+            order_address_id: addr,
+            name: name.to_string(),
+            sku: String::new(),
+            product_type: "physical".into(),
+            brand: String::new(),
+            tax_class_id: 0,
+            price_ex_tax: price,
+            price_tax: Decimal::ZERO,
+            quantity: 1,
+            total_ex_tax: price,
+            total_tax: Decimal::ZERO,
+            base_cost_price: Decimal::ZERO,
+            weight: Decimal::ZERO,
+            wrapping_name: None,
+            wrapping_message: String::new(),
+            wrapping_cost_ex_tax: Decimal::ZERO,
+            wrapping_cost_tax: Decimal::ZERO,
+            applied_discounts: Vec::new(),
+            quantity_shipped: 0,
+            quantity_refunded: 0,
+        });
+        store.touch(order_id);
+        Ok(())
+    }
 }

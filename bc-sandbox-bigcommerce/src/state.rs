@@ -635,6 +635,10 @@ pub struct Store {
     pub clock: Clock,
     /// Generated orders so far (drives generated dates).
     pub generated: u64,
+    /// Payment access tokens (Payments API), by token.
+    pub payment_tokens: BTreeMap<String, crate::payments::PaymentToken>,
+    /// Payments API requests in the current 4-second window (window start, count).
+    pub payments_window: (Option<DateTime<Utc>>, u32),
     next_ids: BTreeMap<&'static str, u64>,
 }
 
@@ -655,6 +659,8 @@ impl Store {
             status_labels: BTreeMap::new(),
             clock,
             generated: 0,
+            payment_tokens: BTreeMap::new(),
+            payments_window: (None, 0),
             next_ids: BTreeMap::new(),
         }
     }
