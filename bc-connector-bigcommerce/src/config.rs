@@ -3,8 +3,40 @@
 use std::fmt;
 use std::time::Duration;
 
+use bc_core::settings::{PlatformSettings, Secret};
+use bc_core::{Error, Result};
 use bc_http::{RateLimits, RetryPolicy};
 use secrecy::SecretString;
+use serde::Deserialize;
+
+/// The keys of the `[storefront]` table of `platform = "bigcommerce"` (unknown keys refused):
+///
+/// ```toml
+/// [storefront]
+/// platform = "bigcommerce"
+/// store_hash = "abc123"                   # from the API path: /stores/{store_hash}/
+/// access_token = "env:BIGCOMMERCE_TOKEN"  # API account token (X-Auth-Token)
+/// # base_url = "https://api.bigcommerce.com"
+/// # requests_per_window = 150             # the plan's quota per 30 s window
+/// # webhook_secret = "env:BIGCOMMERCE_WEBHOOK_SECRET"
+/// ```
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BigCommerceTable {
+    /// The store hash.
+    pub store_hash: String,
+    /// The API account's access token (`env:NAME` reads a variable).
+    pub access_token: Secret,
+    /// API host; default `https://api.bigcommerce.com`.
+    #[serde(default)]
+    pub base_url: Option<String>,
+    /// Requests per 30 s window of the store's plan (default 150, Standard and Plus).
+    #[serde(default)]
+    pub requests_per_window: Option<u32>,
+    /// Secret for verifying webhook deliveries.
+    #[serde(default)]
+    pub webhook_secret: Option<Secret>,
+}
 
 /// The settings of one store's API account.
 #[derive(Clone)]
@@ -29,6 +61,8 @@ pub struct BigCommerceConfig {
     /// The inventory location absolute adjustments are made at (default 1, the default
     /// location).
     pub inventory_location_id: u64,
+    /// Secret for verifying webhook deliveries (`webhook_secret`), when set.
+    pub webhook_secret: Option<SecretString>,
 }
 
 impl fmt::Debug for BigCommerceConfig {
@@ -41,6 +75,10 @@ impl fmt::Debug for BigCommerceConfig {
             .field("concurrency", &self.concurrency)
             .field("payment_transactions", &self.payment_transactions)
             .field("inventory_location_id", &self.inventory_location_id)
+            .field(
+                "webhook_secret",
+                &self.webhook_secret.as_ref().map(|_| "******"),
+            )
             .finish()
     }
 }
@@ -57,7 +95,47 @@ impl BigCommerceConfig {
             concurrency: 4,
             payment_transactions: true,
             inventory_location_id: 1,
+            webhook_secret: None,
         }
+    }
+
+    /// Reads the `[storefront]` section (`platform = "bigcommerce"`): errors name the full
+    /// key (`storefront.store_hash`) and the bad value; secrets are resolved here
+    /// (`env:NAME`).
+    pub fn from_table(section: &PlatformSettings) -> Result<Self> {
+        section.expect_platform(crate::PLATFORM)?;
+        let t: BigCommerceTable = section.parse()?;
+        if t.store_hash.trim().is_empty() || t.store_hash.contains('/') {
+            return Err(Error::config(
+                &section.key("store_hash"),
+                format!("`{}` is not a store hash", t.store_hash),
+            ));
+        }
+        let token = t.access_token.resolve(&section.key("access_token"))?;
+        let mut config = BigCommerceConfig::new(t.store_hash, token);
+        if let Some(base) = t.base_url {
+            if !(base.starts_with("https://") || base.starts_with("http://")) {
+                return Err(Error::config(
+                    &section.key("base_url"),
+                    format!("`{base}` is not an http(s) URL"),
+                ));
+            }
+            config = config.with_api_base(base);
+        }
+        if let Some(n) = t.requests_per_window {
+            if n == 0 {
+                return Err(Error::config(
+                    &section.key("requests_per_window"),
+                    "`0`: must be at least 1",
+                ));
+            }
+            config = config
+                .with_limits(RateLimits::new(n, Duration::from_secs(30)).with_max_in_flight(8));
+        }
+        if let Some(secret) = t.webhook_secret {
+            config.webhook_secret = Some(secret.resolve(&section.key("webhook_secret"))?);
+        }
+        Ok(config)
     }
 
     /// Whether payments come from v3 transactions (see

@@ -403,6 +403,8 @@ impl Storefront for BigCommerce {
         caps.payouts = false;
         caps.inventory = true;
         caps.webhooks = true;
+        caps.find_shipments = true;
+        caps.find_orders_by_reference = true;
         caps
     }
 
@@ -733,6 +735,69 @@ impl Storefront for BigCommerce {
         Ok(Page::new(out, next))
     }
 
+    /// The order's shipment with the same tracking number (`GET /v2/orders/{id}/shipments`);
+    /// without a tracking number, one that ships exactly the same quantities of the same lines.
+    async fn find_shipment(
+        &self,
+        id: &OrderId,
+        shipment: &Shipment,
+    ) -> Result<Option<ShipmentRef>> {
+        let what = format!("order {id}");
+        let existing = self
+            .get_all("/v2/orders/{id}/shipments", id.as_str(), &what, &[])
+            .await?;
+        let same_lines = |e: &Value| {
+            let Some(items) = e.get("items").and_then(Value::as_array) else {
+                return false;
+            };
+            let mut got: Vec<(String, Decimal)> = items
+                .iter()
+                .filter_map(|i| {
+                    let line = i.get("order_product_id").map(|v| match v {
+                        Value::String(s) => s.clone(),
+                        other => other.to_string(),
+                    })?;
+                    let qty = i.get("quantity").and_then(|q| q.to_string().parse().ok())?;
+                    Some((line, qty))
+                })
+                .collect();
+            let mut want: Vec<(String, Decimal)> = shipment
+                .lines
+                .iter()
+                .filter_map(|l| Some((l.line_id.clone()?, l.quantity)))
+                .collect();
+            got.sort();
+            want.sort();
+            !want.is_empty() && got == want
+        };
+        for e in &existing {
+            let found = match &shipment.tracking_number {
+                Some(t) => e.get("tracking_number").and_then(Value::as_str) == Some(t.as_str()),
+                None => same_lines(e),
+            };
+            if found {
+                return parse_shipment_ref(e, id.as_str()).map(Some);
+            }
+        }
+        Ok(None)
+    }
+
+    /// The order created earlier with `external_order_id` = `ledger_number`.
+    async fn find_order_by_reference(&self, ledger_number: &str) -> Result<Option<OrderId>> {
+        let existing = self
+            .get_list(
+                ApiRequest::get("/v2/orders")
+                    .query("external_order_id", ledger_number)
+                    .query("limit", 1),
+                "orders by external_order_id",
+            )
+            .await?;
+        match existing.first() {
+            Some(o) => Ok(Some(OrderId::new(Obj::of(o, "order", "")?.id("id")?))),
+            None => Ok(None),
+        }
+    }
+
     /// Unsupported: BigCommerce has no payouts (settlements) API; payouts come from the
     /// payment gateway.
     async fn payouts(&self, _query: &PayoutQuery) -> Result<Page<Payout>> {
@@ -744,16 +809,8 @@ impl Storefront for BigCommerce {
     /// Lines are sent as custom products (name, SKU, price ex tax, which is also sent as the
     /// price inc tax: the ledger's order carries no tax split).
     async fn create_order(&self, order: &NewOrder) -> Result<OrderId> {
-        let existing = self
-            .get_list(
-                ApiRequest::get("/v2/orders")
-                    .query("external_order_id", &order.ledger_number)
-                    .query("limit", 1),
-                "orders by external_order_id",
-            )
-            .await?;
-        if let Some(o) = existing.first() {
-            return Ok(OrderId::new(Obj::of(o, "order", "")?.id("id")?));
+        if let Some(id) = self.find_order_by_reference(&order.ledger_number).await? {
+            return Ok(id);
         }
         let addr = |a: &bc_core::Address| {
             json!({

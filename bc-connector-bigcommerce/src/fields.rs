@@ -4,6 +4,21 @@
 //! Money goes through `bc_core::wire` (4-decimal strings or exact JSON numbers, never a
 //! float); the platform's documented oddities (`null`, `""`, `{}` where a number is
 //! documented, ids as strings) are accepted, anything else is a protocol error.
+//!
+//! Ids are stricter than bc-core's generic `wire::id_string`: BigCommerce documents every
+//! resource id it sends as `type: integer` (bigcommerce/docs `reference/orders.v2.oas2.yml`
+//! `order_RespOnly.id`, `orderCoupons_Base`, `orderProducts`; `reference/orders.v3.yml`
+//! `Refund.id`/`order_id`, `RefundItem.item_id`; `reference/webhooks.v3.yml`
+//! `store_order_*.data.id`, `refund.refund_id`), so an id is a JSON integer ≥ 1 (0 only where
+//! the docs give it a meaning: status 0 "Incomplete", customer 0 "guest"), or the same digits
+//! as a string (v3 customers have been seen sending them). Text that is not such a number
+//! (`"\\"`, `"-3"`, `"1.5"`, `"007"`), negative numbers and floats are refused, naming the
+//! entity and the field, instead of becoming an id that no request can use.
+//!
+//! Amounts and quantities are bounded by [`MAX_AMOUNT`]: the docs give no limit for order
+//! amounts (`reference/orders.v3.yml` bounds gift certificate balances at 21474836.47), so
+//! the parser is stricter than any real order and keeps every sum of them far from
+//! `Decimal`'s range, where arithmetic would overflow.
 
 use bc_core::{wire, Error};
 use chrono::{DateTime, Utc};
@@ -21,6 +36,88 @@ pub(crate) struct Obj<'a> {
 /// A protocol error naming the entity and field.
 pub(crate) fn field_error(what: &str, field: &str, problem: impl std::fmt::Display) -> Error {
     Error::protocol(format!("{what}: field `{field}`: {problem}")).with_platform("bigcommerce")
+}
+
+/// The largest magnitude of an amount or quantity accepted: 10^15.
+pub(crate) fn max_amount() -> Decimal {
+    Decimal::new(1_000_000_000_000_000, 0)
+}
+
+/// At most this many characters of a bad value are quoted in an error.
+const SHOWN: usize = 40;
+
+/// A bad value as quoted in an error: its JSON text, cut short.
+pub(crate) fn shown(v: &Value) -> String {
+    let text = v.to_string();
+    if text.chars().count() <= SHOWN {
+        text
+    } else {
+        let cut: String = text.chars().take(SHOWN).collect();
+        format!("{cut}…")
+    }
+}
+
+/// Reads a BigCommerce id: a JSON integer, or its digits as a string; ≥ 1 unless `zero_ok`.
+fn id_of(v: &Value, zero_ok: bool) -> Result<String, String> {
+    let text = match v {
+        Value::Number(n) => n.to_string(),
+        Value::String(s) => s.clone(),
+        other => {
+            return Err(format!(
+                "expected an id (a positive integer), found {} `{}`",
+                kind(other),
+                shown(other)
+            ))
+        }
+    };
+    let digits = !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit());
+    let canonical = digits && (text == "0" || !text.starts_with('0'));
+    match text.parse::<u64>() {
+        Ok(n) if canonical && (n > 0 || zero_ok) => Ok(n.to_string()),
+        _ => Err(format!(
+            "`{}` is not a BigCommerce id (a {} integer)",
+            shown(v),
+            if zero_ok { "non-negative" } else { "positive" }
+        )),
+    }
+}
+
+/// Checks an amount against [`max_amount`].
+fn bounded(d: Decimal) -> Result<Decimal, String> {
+    if d.abs() > max_amount() {
+        Err(format!(
+            "`{d}` is beyond any BigCommerce amount (at most 10^15 in magnitude)"
+        ))
+    } else {
+        Ok(d)
+    }
+}
+
+/// Reads the `id` of an entity's body and names the entity by it (`"order 218"`). When the
+/// id itself is bad, the entity is named by what it said (`order "\\"`), so the error still
+/// points at the payload. Returns the id and the name.
+pub(crate) fn entity_id(value: &Value, entity: &str) -> Result<(String, String), Error> {
+    let Value::Object(map) = value else {
+        return Err(field_error(
+            entity,
+            "(body)",
+            format!("expected an object, found {}", kind(value)),
+        ));
+    };
+    match map.get("id") {
+        None => Err(field_error(&format!("{entity} (no id)"), "id", "missing")),
+        Some(v) => match id_of(v, false) {
+            Ok(id) => {
+                let what = format!("{entity} {id}");
+                Ok((id, what))
+            }
+            Err(problem) => Err(field_error(
+                &format!("{entity} {}", shown(v)),
+                "id",
+                problem,
+            )),
+        },
+    }
 }
 
 fn absent(v: &Value) -> bool {
@@ -63,44 +160,66 @@ impl<'a> Obj<'a> {
         self.map.get(key)
     }
 
-    /// A required amount.
+    /// A required amount (at most [`max_amount`] in magnitude).
     pub fn money(&self, key: &str) -> Result<Decimal, Error> {
         match self.map.get(key) {
             None => Err(self.err(key, "missing")),
-            Some(v) => wire::decimal(v.clone()).map_err(|e| self.err(key, e)),
+            Some(v) => wire::decimal(v.clone())
+                .map_err(|e| e.to_string())
+                .and_then(bounded)
+                .map_err(|e| self.err(key, e)),
         }
     }
 
     /// An amount where absent, `null`, `""` and `{}` mean zero.
     pub fn money_or_zero(&self, key: &str) -> Result<Decimal, Error> {
-        match self.map.get(key) {
-            None => Ok(Decimal::ZERO),
-            Some(v) => wire::decimal_or_zero(v.clone()).map_err(|e| self.err(key, e)),
-        }
+        Ok(self.opt_money(key)?.unwrap_or(Decimal::ZERO))
     }
 
-    /// An optional amount.
+    /// An optional amount (`null`, `""`, `{}` are none).
     pub fn opt_money(&self, key: &str) -> Result<Option<Decimal>, Error> {
         match self.map.get(key) {
             None => Ok(None),
-            Some(v) => wire::opt_decimal(v.clone()).map_err(|e| self.err(key, e)),
+            Some(v) => wire::opt_decimal(v.clone())
+                .map_err(|e| e.to_string())
+                .and_then(|d| d.map(bounded).transpose())
+                .map_err(|e| self.err(key, e)),
         }
     }
 
-    /// A required id (number or string).
+    /// A required id: a positive integer (see the module docs).
     pub fn id(&self, key: &str) -> Result<String, Error> {
         match self.map.get(key) {
             None => Err(self.err(key, "missing")),
-            Some(v) => wire::id_string(v.clone()).map_err(|e| self.err(key, e)),
+            Some(v) => id_of(v, false).map_err(|e| self.err(key, e)),
         }
     }
 
-    /// An optional id (`null`, `""`, `0` are none).
+    /// A required order status id: a non-negative integer (status 0 is "Incomplete",
+    /// `reference/orders.v2.oas2.yml` `/order_statuses`).
+    pub fn status_id(&self, key: &str) -> Result<String, Error> {
+        match self.map.get(key) {
+            None => Err(self.err(key, "missing")),
+            Some(v) => id_of(v, true).map_err(|e| self.err(key, e)),
+        }
+    }
+
+    /// An optional id (`null`, `""`, `{}`, `0` are none); otherwise a positive integer.
     pub fn opt_id(&self, key: &str) -> Result<Option<String>, Error> {
         match self.map.get(key) {
             None => Ok(None),
             Some(v) if absent(v) => Ok(None),
-            Some(v) => wire::opt_id_string(v.clone()).map_err(|e| self.err(key, e)),
+            Some(v) => match id_of(v, true) {
+                Ok(id) if id == "0" => Ok(None),
+                Ok(id) => Ok(Some(id)),
+                Err(_) => Err(self.err(
+                    key,
+                    format!(
+                        "`{}` is not a BigCommerce id (a positive integer)",
+                        shown(v)
+                    ),
+                )),
+            },
         }
     }
 

@@ -6,8 +6,9 @@
 //!
 //! - [`config`] — [`BigCommerceConfig`];
 //! - [`connector`] — the [`BigCommerce`] storefront and its request plan per order;
-//! - [`parse`] — payloads → bc-core types (strict about money, tolerant of documented
-//!   oddities, errors naming the order and the field);
+//! - [`parse`] — payloads → bc-core types (strict about money and ids — an id is a positive
+//!   integer, as BigCommerce documents it —, tolerant of documented oddities, errors naming
+//!   the order and the field);
 //! - [`webhooks`] — registering hooks, verifying deliveries, `store/order/*` events,
 //!   de-duplication by event hash.
 //!
@@ -44,3 +45,15 @@ pub use config::BigCommerceConfig;
 pub use connector::{BigCommerce, INVENTORY_BATCH, MAX_PAGE, PLATFORM};
 pub use parse::{parse_order, parse_order_json, BcCustomer, OrderParts};
 pub use webhooks::{OrderEvent, OrderEventKind, WebhookDeduper, WebhookVerifier};
+
+/// Connects to the store `config` names (what the registry calls): over `transport` when
+/// given (an in-process sandbox), else over the network (reqwest).
+pub async fn connect(
+    config: &BigCommerceConfig,
+    transport: Option<std::sync::Arc<dyn bc_http::HttpTransport>>,
+) -> bc_core::Result<BigCommerce> {
+    match transport {
+        Some(t) => BigCommerce::with_transport(config.clone(), t),
+        None => BigCommerce::new(config.clone()),
+    }
+}

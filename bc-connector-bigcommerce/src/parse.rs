@@ -20,7 +20,7 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde_json::Value;
 
-use crate::fields::{field_error, Obj};
+use crate::fields::{entity_id, field_error, Obj};
 
 /// Everything fetched for one order.
 #[derive(Clone, Debug, Default)]
@@ -57,9 +57,7 @@ pub struct OrderNeeds {
 
 /// Reads what to fetch from the order body.
 pub fn order_needs(order: &Value) -> Result<OrderNeeds, Error> {
-    let pre = Obj::of(order, "order", "")?;
-    let id = pre.id("id")?;
-    let what = format!("order {id}");
+    let (id, what) = entity_id(order, "order")?;
     let o = Obj::of(order, &what, "")?;
     let total = o.money("total_inc_tax")?;
     let gift = o.money_or_zero("gift_certificate_amount")?;
@@ -79,8 +77,7 @@ pub type Consignments = (Vec<Value>, Vec<Value>);
 /// Splits an order with `include=consignments.line_items` into shipping addresses and
 /// products. Returns `None` when the order carries no consignments.
 pub fn consignment_parts(order: &Value) -> Result<Option<Consignments>, Error> {
-    let pre = Obj::of(order, "order", "")?;
-    let what = format!("order {}", pre.id("id")?);
+    let (_, what) = entity_id(order, "order")?;
     let o = Obj::of(order, &what, "")?;
     let Some(cons) = o.get("consignments") else {
         return Ok(None);
@@ -324,9 +321,7 @@ fn payment_state_of(status: &str) -> PaymentState {
 
 /// Maps one order and its sub-resources.
 pub fn parse_order(parts: &OrderParts) -> Result<Order, Error> {
-    let pre = Obj::of(&parts.order, "order", "")?;
-    let id = pre.id("id")?;
-    let what = format!("order {id}");
+    let (id, what) = entity_id(&parts.order, "order")?;
     let o = Obj::of(&parts.order, &what, "")?;
 
     let lines = parts
@@ -529,7 +524,7 @@ pub fn parse_order(parts: &OrderParts) -> Result<Order, Error> {
     )?;
 
     let total_ex_tax = o.money("total_ex_tax")?;
-    let status_id = o.id("status_id")?;
+    let status_id = o.status_id("status_id")?;
     Ok(Order {
         id: OrderId::new(id.clone()),
         number: id,
@@ -587,7 +582,7 @@ pub fn parse_statuses(rows: &[Value]) -> Result<Vec<OrderStatus>, Error> {
                 .unwrap_or_default();
             let label = s.opt_text("custom_label")?.filter(|l| *l != name);
             Ok(OrderStatus {
-                id: StatusId::new(s.id("id")?),
+                id: StatusId::new(s.status_id("id")?),
                 name,
                 custom_label: label,
             })
@@ -597,9 +592,7 @@ pub fn parse_statuses(rows: &[Value]) -> Result<Vec<OrderStatus>, Error> {
 
 /// A v3 refund; `currency` is its order's.
 pub fn parse_refund(v: &Value, currency: Currency) -> Result<Refund, Error> {
-    let pre = Obj::of(v, "refund", "")?;
-    let id = pre.id("id")?;
-    let what = format!("refund {id}");
+    let (id, what) = entity_id(v, "refund")?;
     let r = Obj::of(v, &what, "")?;
     let order_id = r.id("order_id")?;
     let total = r.money("total_amount")?;
@@ -704,9 +697,7 @@ pub struct BcCustomer {
 
 /// A v3 customer.
 pub fn parse_customer(v: &Value) -> Result<BcCustomer, Error> {
-    let pre = Obj::of(v, "customer", "")?;
-    let id = pre.id("id")?;
-    let what = format!("customer {id}");
+    let (id, what) = entity_id(v, "customer")?;
     let c = Obj::of(v, &what, "")?;
     Ok(BcCustomer {
         id: CustomerId::new(id),

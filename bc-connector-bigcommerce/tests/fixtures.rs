@@ -357,6 +357,103 @@ fn arb_json() -> impl Strategy<Value = Value> {
     })
 }
 
+/// The id an order body carries if BigCommerce could have sent it: a JSON integer ≥ 1
+/// (`reference/orders.v2.oas2.yml`, `order_RespOnly.id: integer`) or its digits as a string.
+fn documented_id(v: &Value) -> Option<String> {
+    let text = match v {
+        Value::Number(n) => n.to_string(),
+        Value::String(s) => s.clone(),
+        _ => return None,
+    };
+    let digits = !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit());
+    (digits && !text.starts_with('0') && text.parse::<u64>().is_ok()).then_some(text)
+}
+
+#[test]
+fn ids_bigcommerce_never_sends_are_refused_naming_the_order_and_the_field() {
+    let mut order = fixture("order_218");
+    order["consignments"] = json!([]);
+    for bad in [
+        json!("\\"),
+        json!(""),
+        json!("-3"),
+        json!(-3),
+        json!(0),
+        json!("0"),
+        json!(1.5),
+        json!("1.5"),
+        json!("1e3"),
+        json!("007"),
+        json!(" 7"),
+        json!("+7"),
+        json!("18446744073709551616"),
+        json!(true),
+        json!(null),
+        json!({"id": 1}),
+    ] {
+        order["id"] = bad.clone();
+        let e = parse_order_json(&order).expect_err(&bad.to_string());
+        assert_eq!(e.kind(), ErrorKind::Protocol, "{bad}: {e}");
+        let text = e.message().to_string();
+        assert!(text.starts_with("order "), "{bad}: {text}");
+        assert!(text.contains("field `id`"), "{bad}: {text}");
+    }
+    for (good, id) in [(json!(218), "218"), (json!("218"), "218")] {
+        order["id"] = good;
+        assert_eq!(parse_order_json(&order).unwrap().id.as_str(), id);
+    }
+    // Inner ids too: a line, a status, a refund's order, a webhook's order.
+    let mut parts = parts_218();
+    parts.products[0]["id"] = json!("sixty-five");
+    let e = parse_order(&parts).unwrap_err().to_string();
+    assert!(
+        e.contains("order 218") && e.contains("products[0].id"),
+        "{e}"
+    );
+    let mut parts = parts_218();
+    parts.order["status_id"] = json!(-1);
+    let e = parse_order(&parts).unwrap_err().to_string();
+    assert!(e.contains("order 218") && e.contains("status_id"), "{e}");
+    let mut refund = fixture("refund_12")["data"].clone();
+    refund["order_id"] = json!(180.5);
+    let e = parse_refund(&refund, Currency::USD)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("refund 12") && e.contains("order_id"), "{e}");
+    let mut hook = fixture("webhook_refund_created");
+    hook["data"]["id"] = json!("250a");
+    let e = parse_event(hook.to_string().as_bytes())
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("data.id"), "{e}");
+    // Status 0 ("Incomplete") and customer 0 (a guest) are documented.
+    let mut parts = parts_218();
+    parts.order["status_id"] = json!(0);
+    parts.order["customer_id"] = json!(0);
+    let o = parse_order(&parts).unwrap();
+    assert_eq!(o.status.as_str(), "0");
+    assert_eq!(o.customer, OrderCustomer::Guest);
+}
+
+#[test]
+fn amounts_beyond_any_order_are_refused_instead_of_overflowing() {
+    let mut parts = parts_218();
+    parts.order["gift_certificate_amount"] = json!("70000000000000000000000000000");
+    parts.order["total_inc_tax"] = json!("-70000000000000000000000000000");
+    let e = parse_order(&parts).unwrap_err().to_string();
+    assert!(
+        e.contains("order 218") && e.contains("total_inc_tax"),
+        "{e}"
+    );
+    let mut parts = parts_218();
+    parts.order["store_credit_amount"] = json!(1_000_000_000_000_001u64);
+    let e = parse_order(&parts).unwrap_err().to_string();
+    assert!(e.contains("store_credit_amount"), "{e}");
+    let mut parts = parts_218();
+    parts.order["store_credit_amount"] = json!("1000000000000000");
+    assert!(parse_order(&parts).is_ok(), "10^15 itself is accepted");
+}
+
 const KEYS: &[&str] = &[
     "id",
     "status_id",
@@ -395,12 +492,22 @@ proptest! {
         let mut line = array(fixture("products_149"))[0].clone();
         line[line_key.as_str()] = line_junk;
         order["consignments"] = json!([{"shipping": [{"id": 42, "line_items": [line]}]}]);
+        let want = documented_id(&order["id"]);
         match parse_order_json(&order) {
             Ok(o) => {
-                let want = order["id"].to_string();
-                prop_assert_eq!(o.id.as_str(), want.trim_matches('"'));
+                // Only an id BigCommerce could send parses, and it is kept as its digits.
+                prop_assert_eq!(Some(o.id.as_str()), want.as_deref());
             }
-            Err(e) => prop_assert!(e.kind() == ErrorKind::Protocol, "{}", e),
+            Err(e) => {
+                prop_assert!(e.kind() == ErrorKind::Protocol, "{}", e);
+                let text = e.message().to_string();
+                match want {
+                    // A good id names the order in every error.
+                    Some(id) => prop_assert!(text.contains(&format!("order {id}")), "{}", text),
+                    // A bad one is the error, named as the field.
+                    None => prop_assert!(text.starts_with("order ") && text.contains("field `id`"), "{}", text),
+                }
+            }
         }
     }
 }

@@ -13,11 +13,13 @@ use bc_core::{Error, ErrorKind, Result};
 use tokio::sync::{Semaphore, SemaphorePermit};
 
 use crate::engine::Side;
+use crate::state::is_lease_lost;
 
-/// Whether an error says something about the platform account rather than about one item:
-/// such an error never becomes an exception of the item; the item is deferred.
+/// Whether an error says something about the platform account (or this worker's lease)
+/// rather than about one item: such an error never becomes an exception of the item; the
+/// item is deferred.
 pub(crate) fn is_account_level(e: &Error) -> bool {
-    e.is_temporary() || matches!(e.kind(), ErrorKind::Unauthenticated)
+    e.is_temporary() || matches!(e.kind(), ErrorKind::Unauthenticated) || is_lease_lost(e)
 }
 
 #[derive(Default)]

@@ -255,12 +255,9 @@ impl Engine {
             let every = (ttl / 3).max(Duration::from_millis(10));
             loop {
                 tokio::time::sleep(every).await;
-                match state
-                    .acquire_lease(&renew.lease, &renew.owner, Utc::now(), ttl)
-                    .await
-                {
-                    Ok(Some(f)) if f.token == renew.token => {}
-                    Ok(_) => {
+                match state.renew_lease(&renew, Utc::now(), ttl).await {
+                    Ok(true) => {}
+                    Ok(false) => {
                         tracing::error!(lease = %renew.lease, "lease lost to another worker");
                         return;
                     }
@@ -397,6 +394,9 @@ impl Engine {
     ) {
         if is_account_level(err) {
             run.defer(err);
+            if is_lease_lost(err) {
+                return;
+            }
             self.log(
                 run.job,
                 entity,

@@ -273,6 +273,10 @@ impl StateStore for FaultyStateStore {
             .take_over_lease(name, from_owner, to_owner, now, ttl)
             .await
     }
+    async fn renew_lease(&self, fence: &Fence, now: DateTime<Utc>, ttl: Duration) -> Result<bool> {
+        self.gate("renew_lease")?;
+        self.inner.renew_lease(fence, now, ttl).await
+    }
     async fn release_lease(&self, fence: &Fence) -> Result<bool> {
         self.gate("release_lease")?;
         self.inner.release_lease(fence).await

@@ -43,6 +43,7 @@
 
 mod breaker;
 mod engine;
+pub mod faulty_state;
 pub mod jobs;
 mod journal;
 mod memory_state;
@@ -54,6 +55,7 @@ pub mod state_conformance;
 pub mod testing;
 
 pub use engine::{payload_hash, Engine, EngineOptions, MappingHook};
+pub use faulty_state::FaultyStateStore;
 pub use jobs::audit::{AuditReport, Finding};
 pub use memory_state::MemoryStateStore;
 pub use report::{Failure, Job, RequestCounts, RunReport};

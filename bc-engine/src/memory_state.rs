@@ -366,6 +366,16 @@ impl StateStore for MemoryStateStore {
         })
     }
 
+    async fn renew_lease(&self, fence: &Fence, now: DateTime<Utc>, ttl: Duration) -> Result<bool> {
+        self.with(|s| match s.leases.get_mut(&fence.lease) {
+            Some(l) if l.owner == fence.owner && l.token == fence.token => {
+                l.expires_at = lease_expiry(now, ttl);
+                true
+            }
+            _ => false,
+        })
+    }
+
     async fn release_lease(&self, fence: &Fence) -> Result<bool> {
         self.with(|s| match s.leases.get_mut(&fence.lease) {
             Some(l) if l.owner == fence.owner && l.token == fence.token => {

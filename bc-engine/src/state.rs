@@ -727,6 +727,9 @@ pub trait StateStore: Send + Sync {
         now: DateTime<Utc>,
         ttl: Duration,
     ) -> Result<Option<Fence>>;
+    /// Extends the lease of `fence` to `now + ttl` if it still has that owner and token;
+    /// `false` (and nothing changed) otherwise. Never takes a lease.
+    async fn renew_lease(&self, fence: &Fence, now: DateTime<Utc>, ttl: Duration) -> Result<bool>;
     /// Gives a lease up; `false` when the fence no longer held it.
     async fn release_lease(&self, fence: &Fence) -> Result<bool>;
     /// The lease `name`, expired or not.

@@ -450,6 +450,13 @@ pub async fn leases(store: &dyn StateStore) {
     assert_eq!(l.owner, "w2");
     assert_eq!(l.expires_at, t(81));
     assert_eq!(l.token, f2.token);
+    // Renewing needs the live token; a stale fence renews nothing.
+    assert!(!store.renew_lease(&f1, t(52), ttl).await.unwrap());
+    assert!(store.renew_lease(&f2, t(52), ttl).await.unwrap());
+    assert_eq!(
+        store.lease("cnf:orders").await.unwrap().unwrap().expires_at,
+        t(82)
+    );
     assert!(!store.release_lease(&f1).await.unwrap());
     assert!(store.release_lease(&f2).await.unwrap());
     let f3 = store

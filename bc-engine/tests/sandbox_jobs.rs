@@ -2,105 +2,16 @@
 //! a shipment recorded on a QuickBooks invoice reaches the BigCommerce order with its
 //! tracking number, once.
 
-use std::sync::Arc;
-use std::time::Duration;
+mod common;
 
-use bc_connector_bigcommerce::{BigCommerce, BigCommerceConfig};
-use bc_connector_qbo::{QboLedger, QboOptions};
-use bc_core::{Ledger, Settings, Storefront};
+use std::sync::Arc;
+
+use bc_core::Settings;
 use bc_engine::{Engine, EngineOptions, MemoryStateStore, StateStore};
-use bc_http::{RateLimits, RetryPolicy, RouterTransport};
+use bc_http::RetryPolicy;
 use bc_sandbox_bigcommerce::{BigCommerceConfig as BcSandboxConfig, BigCommerceSandbox};
 use bc_sandbox_qbo::{QboConfig, QboSandbox, Shipment};
-use secrecy::SecretString;
-
-const SETTINGS: &str = r#"
-[storefront]
-platform = "bigcommerce"
-store_hash = "jobs"
-access_token = "unused"
-[ledger]
-platform = "qbo"
-realm_id = "jobs"
-client_id = "unused"
-client_secret = "unused"
-refresh_token = "unused"
-[sync]
-import_source_code = "BC1"
-[orders]
-new_order_status = ["11"]
-downloaded_status = "9"
-import_error_status = "12"
-order_number_prefix = "BC-"
-create_missing_items = true
-[orders.new_items]
-income_account = "Sales of Product Income"
-[posting]
-discount_gl = "Discounts given"
-gift_card_liability_gl = "Gift Card Liability"
-store_credit_gl = "Gift Card Liability"
-shipping_item = "Shipping"
-handling_gl = "Shipping Income"
-wrapping_gl = "Sales of Product Income"
-rounding_gl = "Sales of Product Income"
-non_taxable_code = "NON"
-[tax_map]
-"Texas State Tax" = "California"
-"Austin City Tax" = "California"
-"California State Tax" = "California"
-"District Tax" = "California"
-[payments]
-record_payments = false
-[shipping]
-enabled = true
-"#;
-
-async fn connect(
-    bc: &BigCommerceSandbox,
-    qbo: &QboSandbox,
-) -> (Arc<dyn Storefront>, Arc<dyn Ledger>) {
-    let token = bc.credentials_json()["access_token"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
-    let storefront: Arc<dyn Storefront> = Arc::new(
-        BigCommerce::with_transport(
-            BigCommerceConfig::new(bc.store_hash(), SecretString::from(token))
-                .with_api_base("http://sandbox.invalid")
-                .with_limits(RateLimits::unlimited())
-                .with_retry(RetryPolicy::none()),
-            Arc::new(RouterTransport::new(bc.router())),
-        )
-        .unwrap(),
-    );
-    let c = qbo.credentials_json();
-    let s = |k: &str| c[k].as_str().unwrap_or_default().to_string();
-    let ledger: Arc<dyn Ledger> = Arc::new(
-        QboLedger::connect(
-            QboOptions {
-                batch_limits: RateLimits::unlimited(),
-                ..QboOptions::new(
-                    s("realm_id"),
-                    s("client_id"),
-                    SecretString::from(s("client_secret")),
-                    SecretString::from(s("refresh_token")),
-                )
-            }
-            .with_base_url("http://127.0.0.1:9")
-            .with_token_url("http://127.0.0.1:9/oauth2/v1/tokens/bearer")
-            .with_access_token(
-                SecretString::from(s("access_token")),
-                Duration::from_secs(3600),
-            )
-            .with_rate_limits(RateLimits::unlimited())
-            .with_retry(RetryPolicy::none()),
-            Arc::new(RouterTransport::new(qbo.router())),
-        )
-        .await
-        .unwrap(),
-    );
-    (storefront, ledger)
-}
+use common::sandboxes::{connect, SETTINGS};
 
 #[tokio::test]
 async fn a_shipment_recorded_in_quickbooks_reaches_the_bigcommerce_order_once() {
@@ -126,7 +37,7 @@ async fn a_shipment_recorded_in_quickbooks_reaches_the_bigcommerce_order_once() 
     }
     let order = chosen.expect("a USD order");
     let qbo = QboSandbox::new(QboConfig::default());
-    let (storefront, ledger) = connect(&bc, &qbo).await;
+    let (storefront, ledger) = connect(&bc, &qbo, RetryPolicy::none()).await;
     let engine = Engine::with_options(
         storefront,
         ledger,
@@ -197,7 +108,7 @@ async fn a_bigcommerce_refund_becomes_one_quickbooks_credit_memo() {
     }
     let order = chosen.expect("a USD card order");
     let qbo = QboSandbox::new(QboConfig::default());
-    let (storefront, ledger) = connect(&bc, &qbo).await;
+    let (storefront, ledger) = connect(&bc, &qbo, RetryPolicy::none()).await;
     let settings = format!("{SETTINGS}\n[refunds]\nenabled = true\nrefund_prefix = \"CR-\"\n");
     let engine = Engine::with_options(
         storefront,

@@ -447,7 +447,20 @@ impl Engine {
                     ended.push(Item::Again);
                     continue;
                 }
-                ended.push(self.ship_one(&run, &settings, s).await?);
+                let item = match self.ship_one(&run, &settings, s).await {
+                    Ok(i) => i,
+                    Err(e) => {
+                        self.feed_failure(
+                            &run,
+                            EntityKind::Shipment,
+                            &s.at.id,
+                            Direction::ToStorefront,
+                            &e,
+                        )
+                        .await
+                    }
+                };
+                ended.push(item);
             }
             let next = page.next.filter(|n| *n != cursor);
             feed.page(&c, &ended, next.as_ref());

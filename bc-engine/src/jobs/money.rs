@@ -92,10 +92,6 @@ impl Engine {
                     continue;
                 }
                 let key = refund.id.to_string();
-                if self.state.xref(EntityKind::Refund, &key).await?.is_some() {
-                    run.skipped();
-                    continue;
-                }
                 match self.post_refund(&run, &settings, refund).await {
                     Ok(Some(_)) => run.done(),
                     Ok(None) => run.skipped(),
@@ -166,6 +162,14 @@ impl Engine {
         settings: &Settings,
         refund: &bc_core::Refund,
     ) -> Result<Option<LedgerRef>> {
+        if self
+            .state
+            .xref(EntityKind::Refund, refund.id.as_str())
+            .await?
+            .is_some()
+        {
+            return Ok(None);
+        }
         let caps = self.ledger.capabilities();
         let order = self
             .call(run, Side::Storefront, || {
@@ -361,9 +365,19 @@ impl Engine {
                     oldest_deferred = Some(oldest_deferred.map_or(p.paid_at, |o| o.min(p.paid_at)));
                     continue;
                 }
-                if self.state.xref(EntityKind::Payout, &key).await?.is_some() {
-                    run.skipped();
-                    continue;
+                match self.state.xref(EntityKind::Payout, &key).await {
+                    Ok(Some(_)) => {
+                        run.skipped();
+                        continue;
+                    }
+                    Ok(None) => {}
+                    Err(e) => {
+                        oldest_deferred =
+                            Some(oldest_deferred.map_or(p.paid_at, |o| o.min(p.paid_at)));
+                        self.item_failed(&run, EntityKind::Payout, &key, Direction::ToLedger, &e)
+                            .await;
+                        continue;
+                    }
                 }
                 let entry = match plan_payout_journal(p, &settings, &caps) {
                     Ok(e) => e,
@@ -427,8 +441,21 @@ impl Engine {
                                 message: format!("journal {at}: {message}"),
                             }),
                         ];
-                        self.state.commit(run.fence(), &ops, Utc::now()).await?;
-                        run.done();
+                        match self.state.commit(run.fence(), &ops, Utc::now()).await {
+                            Ok(()) => run.done(),
+                            Err(e) => {
+                                oldest_deferred =
+                                    Some(oldest_deferred.map_or(p.paid_at, |o| o.min(p.paid_at)));
+                                self.item_failed(
+                                    &run,
+                                    EntityKind::Payout,
+                                    &key,
+                                    Direction::ToLedger,
+                                    &e,
+                                )
+                                .await;
+                            }
+                        }
                     }
                     Err(e) => {
                         if is_account_level(&e) {

@@ -25,8 +25,8 @@ use crate::engine::{payload_hash, Engine, Run, Side};
 use crate::journal::{Write, Written};
 use crate::report::{Job, RunReport};
 use crate::state::{
-    CrossRef, Direction, EntityKind, ExceptionFilter, ExceptionReason, ExceptionStatus, LogEntry,
-    Outcome, StateOp, WriteKey,
+    is_lease_lost, CrossRef, Direction, EntityKind, ExceptionFilter, ExceptionReason,
+    ExceptionStatus, LogEntry, Outcome, StateOp, WriteKey,
 };
 
 /// The cursor name of the orders job.
@@ -758,6 +758,10 @@ impl Engine {
     async fn fail_order(&self, run: &Run, ctx: &Ctx<'_>, order: &Order, f: Failed) -> Ended {
         if let Some(e) = f.error.as_ref().filter(|e| is_account_level(e)) {
             run.defer(e);
+            if is_lease_lost(e) {
+                // This worker lost its lease: it writes nothing more, not even a log line.
+                return Ended::Deferred(order.modified_at);
+            }
             self.log(
                 Job::Orders,
                 EntityKind::Order,

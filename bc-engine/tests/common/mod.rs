@@ -1,6 +1,8 @@
 //! Shared helpers of bc-engine's tests.
 #![allow(dead_code)]
 
+pub mod sandboxes;
+
 use std::sync::Arc;
 
 use bc_core::{Ledger, Settings};
