@@ -5,7 +5,9 @@ use std::time::Duration;
 
 use bc_core::settings::LedgerSettings;
 use bc_core::{Error, Result};
-use bc_http::{RateLimits, RetryPolicy, RotationCallback};
+use std::sync::Arc;
+
+use bc_http::{RateLimits, RetryPolicy, RotationCallback, TokenStore};
 use secrecy::SecretString;
 
 /// Intuit's production API.
@@ -21,14 +23,21 @@ pub const BATCH_SIZE: usize = 30;
 
 /// QBO's published limits per realm: 500 requests per minute, 10 in flight. The budget of
 /// ordinary requests keeps 40 a minute aside for `/batch` calls, which have their own quota
-/// (40 per minute, [`qbo_batch_limits`]) and count towards the 500 too.
+/// (40 per minute, [`qbo_batch_limits`]) and count towards the 500 too. QBO counts any 60
+/// seconds, so both budgets are sliding windows: a token bucket would send up to twice its
+/// rate in one minute (a full bucket plus its refill) and meet 429s — what issue 12 saw on
+/// `/batch`. The in-flight caps add up to QBO's 10 (6 ordinary + 4 batch).
 pub fn qbo_rate_limits() -> RateLimits {
-    RateLimits::new(460, Duration::from_secs(60)).with_max_in_flight(10)
+    RateLimits::new(460, Duration::from_secs(60))
+        .with_max_in_flight(6)
+        .with_sliding_window()
 }
 
-/// QBO's `/batch` quota per realm: 40 batches per minute.
+/// QBO's `/batch` quota per realm: 40 batches per minute, counted as a sliding window.
 pub fn qbo_batch_limits() -> RateLimits {
-    RateLimits::new(40, Duration::from_secs(60)).with_max_in_flight(4)
+    RateLimits::new(40, Duration::from_secs(60))
+        .with_max_in_flight(4)
+        .with_sliding_window()
 }
 
 /// How long a realm pauses after a 429, which QBO sends without a wait header.
@@ -70,6 +79,9 @@ pub struct QboOptions {
     pub batch_limits: RateLimits,
     /// Retries of temporary failures.
     pub retry: RetryPolicy,
+    /// Where the token set is kept and shared with other processes (single-flight refresh,
+    /// rotated refresh tokens kept); `None`: in memory, plus `on_refresh_token`.
+    pub token_store: Option<Arc<dyn TokenStore>>,
 }
 
 impl fmt::Debug for QboOptions {
@@ -89,6 +101,8 @@ impl fmt::Debug for QboOptions {
             .field("default_tax_code", &self.default_tax_code)
             .field("currencies", &self.currencies)
             .field("rate_limits", &self.rate_limits)
+            .field("batch_limits", &self.batch_limits)
+            .field("token_store", &self.token_store.is_some())
             .finish()
     }
 }
@@ -116,6 +130,7 @@ impl QboOptions {
             rate_limits: qbo_rate_limits(),
             batch_limits: qbo_batch_limits(),
             retry: RetryPolicy::default(),
+            token_store: None,
         }
     }
 
@@ -188,6 +203,18 @@ impl QboOptions {
     /// Uses this retry policy.
     pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
         self.retry = retry;
+        self
+    }
+
+    /// Keeps the token set in `store` (shared by every process of the realm).
+    pub fn with_token_store(mut self, store: Arc<dyn TokenStore>) -> Self {
+        self.token_store = Some(store);
+        self
+    }
+
+    /// Uses these `/batch` limits.
+    pub fn with_batch_limits(mut self, limits: RateLimits) -> Self {
+        self.batch_limits = limits;
         self
     }
 

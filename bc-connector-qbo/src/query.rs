@@ -1,6 +1,7 @@
 //! Building QBO queries (`SELECT * FROM Invoice WHERE DocNumber = 'BC-1001'`) with literals
 //! escaped: a quote becomes `\'` and a backslash `\\`, so a customer called `Amy's Bird` or an
-//! order number with a quote cannot break out of the literal.
+//! order number with a quote cannot break out of the literal. (There is no `LIKE` helper:
+//! bcsync filters only on fields QBO marks filterable, see [`crate::ledger::search`].)
 
 /// A quoted, escaped string literal.
 ///
@@ -24,12 +25,6 @@ pub fn literal(value: &str) -> String {
     out
 }
 
-/// A `LIKE '%…%'` pattern containing `value`. QBO has no escape for `%` inside LIKE, so a
-/// value containing `%` matches more than it should: callers filter the rows again exactly.
-pub fn contains_pattern(value: &str) -> String {
-    literal(&format!("%{value}%"))
-}
-
 /// `SELECT * FROM {entity} WHERE {field} = '{value}'`.
 pub fn select_eq(entity: &str, field: &str, value: &str) -> String {
     format!("SELECT * FROM {entity} WHERE {field} = {}", literal(value))
@@ -45,14 +40,6 @@ pub fn select_in<'a>(
     format!(
         "SELECT * FROM {entity} WHERE {field} IN ({}) MAXRESULTS 1000",
         list.join(", ")
-    )
-}
-
-/// `SELECT * FROM {entity} WHERE {field} LIKE '%{value}%'`.
-pub fn select_contains(entity: &str, field: &str, value: &str) -> String {
-    format!(
-        "SELECT * FROM {entity} WHERE {field} LIKE {}",
-        contains_pattern(value)
     )
 }
 
@@ -75,14 +62,6 @@ mod tests {
         assert_eq!(
             select_in("Item", "Sku", ["A", "B'"]),
             r"SELECT * FROM Item WHERE Sku IN ('A', 'B\'') MAXRESULTS 1000"
-        );
-    }
-
-    #[test]
-    fn contains() {
-        assert_eq!(
-            select_contains("Invoice", "PrivateNote", "[bcsync:BC11]"),
-            "SELECT * FROM Invoice WHERE PrivateNote LIKE '%[bcsync:BC11]%'"
         );
     }
 }

@@ -5,7 +5,7 @@
 //! the operation and a revision (a digest of the body sent, plus the `SyncToken` for updates).
 //! The same write asked twice gets the same id; a corrected document (after a validation
 //! error, which QBO would otherwise replay) gets a new one. After the id's record expires on
-//! Intuit's side, [`crate::QboLedger::find_document`] still finds the document by the import id
+//! Intuit's side, [`bc_core::Ledger::find_document`] still finds the document by the import id
 //! stored on it.
 
 use uuid::Uuid;

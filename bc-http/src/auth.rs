@@ -24,6 +24,7 @@ use tokio::time::Instant;
 use tracing::Instrument;
 
 use crate::classify::{default_classifier, error_from_response};
+use crate::token_store::{StoredTokens, TokenStore};
 use crate::transport::HttpTransport;
 
 /// Adds credentials to requests. Object safe (`Arc<dyn AuthProvider>`).
@@ -113,6 +114,9 @@ pub struct OAuth2Config {
     pub client_secret: SecretString,
     /// Refresh this long before the access token expires (default 5 minutes).
     pub refresh_early: Duration,
+    /// What a person must fix when the refresh token is refused, named in the error (the
+    /// settings key, and how to get a new token).
+    pub refresh_token_setting: Option<String>,
 }
 
 impl fmt::Debug for OAuth2Config {
@@ -138,7 +142,14 @@ impl OAuth2Config {
             client_id: client_id.into(),
             client_secret,
             refresh_early: Duration::from_secs(300),
+            refresh_token_setting: None,
         }
+    }
+
+    /// Names, in the error of a refused refresh token, what a person must fix.
+    pub fn with_refresh_token_setting(mut self, setting: impl Into<String>) -> Self {
+        self.refresh_token_setting = Some(setting.into());
+        self
     }
 }
 
@@ -167,7 +178,13 @@ pub struct TokenCache {
     on_rotate: Option<RotationCallback>,
     refreshes: AtomicU64,
     platform: String,
+    store: Option<Arc<dyn TokenStore>>,
 }
+
+/// How long a process may hold a refresh claim in a [`TokenStore`] before others take over.
+const CLAIM: Duration = Duration::from_secs(30);
+/// How long a caller waits for another process's refresh before giving up.
+const CLAIM_WAIT: Duration = Duration::from_secs(60);
 
 impl fmt::Debug for TokenCache {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -197,7 +214,17 @@ impl TokenCache {
             on_rotate: None,
             refreshes: AtomicU64::new(0),
             platform: platform.into(),
+            store: None,
         }
+    }
+
+    /// Keeps the token set in `store`, shared with every other process of the account:
+    /// the stored set wins over the refresh token given to [`TokenCache::new`] (it is newer),
+    /// a refresh is claimed with a compare-and-swap so that one process refreshes while the
+    /// others wait and re-read, and each rotated refresh token is saved.
+    pub fn with_store(mut self, store: Arc<dyn TokenStore>) -> Self {
+        self.store = Some(store);
+        self
     }
 
     /// Seeds a known access token valid for `valid_for` from now.
@@ -258,6 +285,9 @@ impl TokenCache {
         if let Some(t) = self.fresh() {
             return Ok(t);
         }
+        if self.store.is_some() {
+            return self.shared_refresh(&mut refresh, None).await;
+        }
         self.refresh_locked(&mut refresh).await
     }
 
@@ -266,9 +296,104 @@ impl TokenCache {
     pub async fn refresh_if_current(&self, stale: &str) -> Result<()> {
         let mut refresh = self.refresh_token.lock().await;
         if self.current_is(stale) || self.fresh().is_none() {
-            self.refresh_locked(&mut refresh).await?;
+            if self.store.is_some() {
+                self.shared_refresh(&mut refresh, Some(stale)).await?;
+            } else {
+                self.refresh_locked(&mut refresh).await?;
+            }
         }
         Ok(())
+    }
+
+    /// The refresh through the [`TokenStore`]: adopt what another process stored, else claim
+    /// the refresh (compare-and-swap), refresh, save the new set, release.
+    async fn shared_refresh(
+        &self,
+        refresh: &mut SecretString,
+        stale: Option<&str>,
+    ) -> Result<SecretString> {
+        let Some(store) = self.store.clone() else {
+            return self.refresh_locked(refresh).await;
+        };
+        let give_up = Instant::now() + CLAIM_WAIT;
+        loop {
+            let now = std::time::SystemTime::now();
+            let stored = match store.load().await? {
+                Some(s) => s,
+                None => StoredTokens::new(refresh.clone()),
+            };
+            if let (Some(token), Some(expires)) = (&stored.access_token, stored.access_expires_at) {
+                let left = expires.duration_since(now).unwrap_or_default();
+                if left > self.config.refresh_early && Some(token.expose_secret()) != stale {
+                    // Another process (or an earlier run) refreshed: adopt its set.
+                    *refresh = stored.refresh_token.clone();
+                    self.store(token.clone(), left);
+                    return Ok(token.clone());
+                }
+            }
+            if stored.refreshing_until.is_some_and(|u| u > now) {
+                if Instant::now() >= give_up {
+                    return Err(Error::new(
+                        ErrorKind::Unavailable,
+                        "another process has been refreshing the OAuth2 token for too long",
+                    )
+                    .with_platform(self.platform.clone()));
+                }
+                tokio::time::sleep(Duration::from_millis(200)).await;
+                continue;
+            }
+            let mut claim = stored.clone();
+            claim.refreshing_until = Some(now + CLAIM);
+            if !store.compare_and_swap(stored.generation, claim).await? {
+                continue; // someone else changed the set: look again
+            }
+            let claimed = stored.generation + 1;
+            let mut rotated = stored.refresh_token.clone();
+            let result = self.refresh_locked(&mut rotated).await;
+            let saved = match &result {
+                Ok(access) => {
+                    let valid_for = self.valid_for();
+                    let new = StoredTokens {
+                        refresh_token: rotated.clone(),
+                        access_token: Some(access.clone()),
+                        access_expires_at: Some(std::time::SystemTime::now() + valid_for),
+                        refreshing_until: None,
+                        generation: 0,
+                    };
+                    *refresh = rotated;
+                    store.compare_and_swap(claimed, new).await
+                }
+                Err(_) => {
+                    let mut release = stored.clone();
+                    release.refreshing_until = None;
+                    store.compare_and_swap(claimed, release).await
+                }
+            };
+            let access = result?;
+            match saved {
+                Ok(true) => {}
+                Ok(false) => tracing::warn!(
+                    platform = %self.platform,
+                    "the stored token set changed during this process's refresh claim"
+                ),
+                Err(e) => {
+                    tracing::warn!(platform = %self.platform, error = %e, "cannot save the new token set");
+                    return Err(e);
+                }
+            }
+            return Ok(access);
+        }
+    }
+
+    fn valid_for(&self) -> Duration {
+        let guard = match self.current.read() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        };
+        guard
+            .as_ref()
+            .map(|c| c.expires_at.saturating_duration_since(Instant::now()))
+            .unwrap_or_default()
     }
 
     async fn refresh_locked(&self, refresh: &mut SecretString) -> Result<SecretString> {
@@ -334,10 +459,19 @@ impl TokenCache {
             );
             // A refused refresh token is not a bad request: the account must reconnect.
             let err = if response.status().is_client_error() {
-                Error::new(ErrorKind::Unauthenticated, err.message().to_string())
-                    .with_platform(self.platform.clone())
-                    .with_operation(op)
-                    .with_platform_code(err.platform_code().unwrap_or("invalid_grant").to_string())
+                let fix = self
+                    .config
+                    .refresh_token_setting
+                    .as_deref()
+                    .map(|s| format!(": the refresh token was refused; fix {s}"))
+                    .unwrap_or_default();
+                Error::new(
+                    ErrorKind::Unauthenticated,
+                    format!("{}{fix}", err.message()),
+                )
+                .with_platform(self.platform.clone())
+                .with_operation(op)
+                .with_platform_code(err.platform_code().unwrap_or("invalid_grant").to_string())
             } else {
                 err
             };

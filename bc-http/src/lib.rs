@@ -7,6 +7,8 @@
 //!   the platforms' wait headers;
 //! - [`rate`]: [`RateBudget`], one per platform account in the process, with an in-flight cap;
 //! - [`auth`]: [`AuthProvider`], static header secrets and the OAuth2 [`TokenCache`];
+//! - [`token_store`]: [`TokenStore`], the token set shared by every process of an account
+//!   (compare-and-swap, single-flight refresh across processes, rotated tokens kept);
 //! - [`classify`]: turning a platform's error response into a [`bc_core::Error`];
 //! - [`client`]: [`HttpClient`], which puts them together and traces every request.
 //!
@@ -19,6 +21,7 @@ pub mod client;
 pub mod rate;
 pub mod request;
 pub mod retry;
+pub mod token_store;
 pub mod transport;
 
 pub use auth::{
@@ -29,6 +32,7 @@ pub use client::{HttpClient, HttpClientBuilder};
 pub use rate::{RateBudget, RateLimits, RatePermit};
 pub use request::{ApiRequest, ApiResponse, Idempotency};
 pub use retry::{parse_wait_headers, RetryPolicy, WaitHook};
+pub use token_store::{MemoryTokenStore, StoredTokens, TokenStore};
 pub use transport::{
     HttpTransport, ReqwestTransport, ReqwestTransportBuilder, RouterTransport, TransportError,
     TransportErrorKind,

@@ -26,6 +26,12 @@ pub struct RateLimits {
     pub window: Duration,
     /// Requests in flight at once (`None` = no cap).
     pub max_in_flight: Option<usize>,
+    /// Count the window as the platform does when it keeps a log of requests (QBO: "500
+    /// requests per minute" in any 60 seconds): at most `requests` in any `window`, no burst
+    /// beyond it. `false`: a token bucket, which may send up to twice `requests` in one window
+    /// (a full bucket plus its refill) and so meets 429s from a platform that counts a
+    /// sliding window.
+    pub sliding: bool,
 }
 
 impl RateLimits {
@@ -39,7 +45,14 @@ impl RateLimits {
                 window
             },
             max_in_flight: None,
+            sliding: false,
         }
+    }
+
+    /// Counts the window as a sliding log (see [`RateLimits::sliding`]).
+    pub fn with_sliding_window(mut self) -> Self {
+        self.sliding = true;
+        self
     }
 
     /// No limit at all.
@@ -48,6 +61,7 @@ impl RateLimits {
             requests: None,
             window: Duration::from_secs(1),
             max_in_flight: None,
+            sliding: false,
         }
     }
 
@@ -64,12 +78,23 @@ struct Bucket {
     paused_until: Option<Instant>,
 }
 
+/// The requests of the last window, for [`RateLimits::sliding`]: each entry is a request,
+/// `None` while it is in flight, then the time its response arrived. The response time is an
+/// upper bound of when the platform counted the request, so waiting until it is a window old
+/// guarantees the platform sees at most `requests` in any window, whatever the latency.
+#[derive(Default)]
+struct SlidingLog {
+    next_id: u64,
+    entries: std::collections::VecDeque<(u64, Option<Instant>)>,
+}
+
 /// The shared budget of one account. Cheap to share as `Arc<RateBudget>`.
 pub struct RateBudget {
     key: String,
     limits: RateLimits,
     bucket: Mutex<Bucket>,
     in_flight: Option<Arc<Semaphore>>,
+    log: Arc<Mutex<SlidingLog>>,
 }
 
 impl fmt::Debug for RateBudget {
@@ -81,10 +106,31 @@ impl fmt::Debug for RateBudget {
     }
 }
 
-/// Held while a request is in flight; dropping it frees the slot.
-#[derive(Debug)]
+/// Held while a request is in flight; dropping it frees the slot (and, in a sliding window,
+/// records when the response arrived).
 pub struct RatePermit {
     _permit: Option<OwnedSemaphorePermit>,
+    logged: Option<(Arc<Mutex<SlidingLog>>, u64)>,
+}
+
+impl fmt::Debug for RatePermit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RatePermit").finish_non_exhaustive()
+    }
+}
+
+impl Drop for RatePermit {
+    fn drop(&mut self) {
+        if let Some((log, id)) = self.logged.take() {
+            let mut log = match log.lock() {
+                Ok(g) => g,
+                Err(p) => p.into_inner(),
+            };
+            if let Some(e) = log.entries.iter_mut().find(|e| e.0 == id) {
+                e.1 = Some(Instant::now());
+            }
+        }
+    }
 }
 
 fn registry() -> &'static Mutex<HashMap<String, Weak<RateBudget>>> {
@@ -104,6 +150,7 @@ impl RateBudget {
                 paused_until: None,
             }),
             in_flight: limits.max_in_flight.map(|n| Arc::new(Semaphore::new(n))),
+            log: Arc::new(Mutex::new(SlidingLog::default())),
         })
     }
 
@@ -148,6 +195,9 @@ impl RateBudget {
             Some(sem) => sem.clone().acquire_owned().await.ok(),
             None => None,
         };
+        if self.limits.sliding {
+            return self.acquire_sliding(permit).await;
+        }
         loop {
             let wait = self.with_bucket(|b| {
                 let now = Instant::now();
@@ -177,7 +227,63 @@ impl RateBudget {
                 Some(d) => tokio::time::sleep(d).await,
             }
         }
-        RatePermit { _permit: permit }
+        RatePermit {
+            _permit: permit,
+            logged: None,
+        }
+    }
+
+    async fn acquire_sliding(&self, permit: Option<OwnedSemaphorePermit>) -> RatePermit {
+        loop {
+            let paused = self.with_bucket(|b| {
+                let now = Instant::now();
+                match b.paused_until {
+                    Some(until) if until > now => Some(until - now),
+                    _ => None,
+                }
+            });
+            if let Some(d) = paused {
+                tokio::time::sleep(d).await;
+                continue;
+            }
+            let Some(requests) = self.limits.requests else {
+                return RatePermit {
+                    _permit: permit,
+                    logged: None,
+                };
+            };
+            let wait = {
+                let mut log = match self.log.lock() {
+                    Ok(g) => g,
+                    Err(p) => p.into_inner(),
+                };
+                let now = Instant::now();
+                let window = self.limits.window;
+                log.entries
+                    .retain(|(_, done)| done.is_none_or(|t| t + window > now));
+                if log.entries.len() < requests as usize {
+                    let id = log.next_id;
+                    log.next_id += 1;
+                    log.entries.push_back((id, None));
+                    drop(log);
+                    return RatePermit {
+                        _permit: permit,
+                        logged: Some((self.log.clone(), id)),
+                    };
+                }
+                // The oldest finished request leaves the window first; when every slot is
+                // still in flight, look again shortly.
+                log.entries
+                    .iter()
+                    .filter_map(|(_, done)| {
+                        done.map(|t| (t + window).saturating_duration_since(now))
+                    })
+                    .min()
+                    .unwrap_or(Duration::from_millis(5))
+                    .max(Duration::from_millis(1))
+            };
+            tokio::time::sleep(wait).await;
+        }
     }
 
     /// Pauses every caller of the account for `wait` (a `429`'s `Retry-After`).
@@ -250,6 +356,36 @@ mod tests {
         let t0 = Instant::now();
         let _p = same.acquire().await;
         assert_eq!(Instant::now() - t0, Duration::from_millis(1501));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn sliding_window_never_exceeds_the_limit_in_any_window() {
+        // A token bucket would let 2 × 3 through in the first second; the sliding log never
+        // more than 3 in any second, counted from the responses.
+        let b = RateBudget::new(
+            "t:sliding",
+            RateLimits::new(3, Duration::from_secs(1)).with_sliding_window(),
+        );
+        let t0 = Instant::now();
+        let mut sent = Vec::new();
+        for _ in 0..10 {
+            let p = b.acquire().await;
+            sent.push(Instant::now() - t0);
+            tokio::time::sleep(Duration::from_millis(100)).await; // latency
+            drop(p);
+        }
+        for (i, t) in sent.iter().enumerate() {
+            let in_window = sent
+                .iter()
+                .filter(|u| **u >= *t && **u < *t + Duration::from_secs(1))
+                .count();
+            assert!(
+                in_window <= 3,
+                "request {i} at {t:?}: {in_window} in its window"
+            );
+        }
+        // ~3 per 1.1 s (window + latency): 10 requests take over 3 s.
+        assert!(Instant::now() - t0 >= Duration::from_secs(3));
     }
 
     #[tokio::test]

@@ -44,6 +44,9 @@ pub struct TokenStore {
     access: HashMap<String, Access>,
     refresh: HashMap<String, Refresh>,
     codes: HashMap<String, String>,
+    // The redirect URI an authorization code was issued for: the token request must repeat it
+    // (RFC 6749 §4.1.3).
+    code_redirects: HashMap<String, String>,
 }
 
 impl std::fmt::Debug for TokenStore {
@@ -96,6 +99,7 @@ impl TokenStore {
             access: HashMap::new(),
             refresh: HashMap::new(),
             codes: HashMap::new(),
+            code_redirects: HashMap::new(),
         }
     }
 
@@ -139,6 +143,20 @@ impl TokenStore {
         let code = self.token("AB1", 40);
         self.codes.insert(code.clone(), realm.to_string());
         code
+    }
+
+    /// Issues a single-use code for `realm` through the authorize endpoint, bound to the
+    /// `redirect_uri` the consent redirect goes to.
+    pub fn issue_code_for(&mut self, realm: &str, redirect_uri: &str) -> String {
+        let code = self.issue_code(realm);
+        self.code_redirects
+            .insert(code.clone(), redirect_uri.to_string());
+        code
+    }
+
+    /// Whether `client_id` is this app's.
+    pub fn is_client(&self, client_id: &str) -> bool {
+        self.client_id == client_id
     }
 
     /// Makes every access token expired now (tests of the 401 and refresh path).
@@ -214,7 +232,11 @@ impl TokenStore {
                 let Some(code) = form.get("code") else {
                     return oauth_error(StatusCode::BAD_REQUEST, "invalid_request");
                 };
+                let bound = self.code_redirects.remove(code);
                 match self.codes.remove(code) {
+                    Some(_) if bound.is_some() && bound.as_ref() != form.get("redirect_uri") => {
+                        return oauth_error(StatusCode::BAD_REQUEST, "invalid_grant")
+                    }
                     Some(realm) => realm,
                     None => return oauth_error(StatusCode::BAD_REQUEST, "invalid_grant"),
                 }

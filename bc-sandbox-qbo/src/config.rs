@@ -42,8 +42,26 @@ pub struct QboConfig {
     /// How long a refresh token that was already used keeps working (QBO rotates refresh tokens;
     /// 0 means the old one is refused as soon as it has been used once).
     pub refresh_reuse_grace_secs: u64,
-    /// "Warn on duplicate document numbers": a reused `DocNumber` is refused with 6140.
+    /// The company preference "Warn if duplicate … number is used" (QBO: Account and Settings
+    /// › Advanced › Other preferences; in the API `Preferences.SalesFormsPrefs` /
+    /// `OtherPrefs` `WarnDuplicateDocNum`): a reused `DocNumber` is refused with 6140 unless
+    /// the request says `include=allowduplicatedocnum`. **Off** in a new company, as QBO
+    /// ships it, so by default nothing stops a second document with the same number; change it
+    /// at run time with [`crate::QboSandbox::set_duplicate_doc_number_check`] or
+    /// `POST /__sandbox/qbo/preferences {"duplicate_doc_number_check": true}`.
     pub reject_duplicate_doc_numbers: bool,
+    /// How long a `requestid` is remembered and its first answer replayed. Intuit publishes
+    /// no retention (only that a repeated id within a session of retries is answered with the
+    /// first response), so the sandbox is strict: one hour by default, then the id is
+    /// forgotten and a repeat writes again.
+    pub request_id_ttl_secs: u64,
+    /// The throttling window (QBO: 60 s). Tests shrink it, together with the client's limits,
+    /// to check the limiter in seconds instead of minutes.
+    pub throttle_window_secs: u64,
+    /// Redirect URIs the authorize endpoint accepts (an app's registered redirect URIs).
+    /// Empty: any `http://localhost…` / `http://127.0.0.1…` URI (what a CLI's loopback
+    /// redirect uses; Intuit accepts `localhost` redirects for development keys only).
+    pub redirect_uris: Vec<String>,
     /// Maximum items in one `/batch` request (QBO: 30).
     pub batch_max_items: usize,
     /// The seeded fault plan applied to every request.
@@ -65,7 +83,10 @@ impl Default for QboConfig {
             batch_per_min: 40,
             token_ttl_secs: 3600,
             refresh_reuse_grace_secs: 0,
-            reject_duplicate_doc_numbers: true,
+            reject_duplicate_doc_numbers: false,
+            request_id_ttl_secs: 3600,
+            throttle_window_secs: 60,
+            redirect_uris: Vec::new(),
             batch_max_items: 30,
             faults: FaultPlan::none(),
             seed: 1,

@@ -27,6 +27,7 @@ pub mod clock;
 pub mod config;
 pub mod entities;
 pub mod errors;
+pub mod filterable;
 mod json;
 pub mod query;
 mod routes;

@@ -361,6 +361,10 @@ pub fn parse(q: &str) -> Result<Query, QboError> {
     if p.keyword("where") {
         loop {
             let field = p.ident()?;
+            // Intuit's reference: only fields marked filterable may be used (4001 otherwise).
+            if !crate::filterable::is_filterable(entity, &field) {
+                return Err(crate::filterable::not_queryable(&field));
+            }
             let (op, values) = if p.keyword("in") {
                 p.expect_sym("(")?;
                 let mut vals = vec![p.literal()?];

@@ -114,7 +114,8 @@ async fn guard(State(s): State<S>, req: Request, next: Next) -> Response {
         return authorization_failed(now.timestamp_millis());
     }
     let is_batch = req.uri().path().ends_with("/batch");
-    let permit = match s.throttle.acquire(now, is_batch) {
+    // The time of admission, taken now (the token check above may have waited on a lock).
+    let permit = match s.throttle.acquire(s.clock.now(), is_batch) {
         Ok(p) => p,
         Err(_) => {
             s.stats.record_rate_limited();
@@ -180,14 +181,21 @@ fn options(params: &HashMap<String, String>) -> WriteOptions {
     }
 }
 
-/// Longest `requestid` QBO accepts.
+/// Longest `requestid` QBO accepts, and on `/batch` (Intuit, "Request ID update for QuickBooks
+/// Online integration", developer blog 2015-04-06: "a maximum of 50 characters for all
+/// operations except batch. For batch operations, the RequestID supports a maximum of 36").
 const MAX_REQUEST_ID: usize = 50;
+const MAX_BATCH_REQUEST_ID: usize = 36;
 
-/// Runs `f` once per `requestid`: a repeated id gets the first response back, and nothing is
-/// written twice.
+/// Runs `f` once per `requestid`: a repeated id within [`QboConfig::request_id_ttl_secs`] gets
+/// the first response back, and nothing is written twice. Intuit publishes no retention for
+/// `requestid`s, so the sandbox remembers them for a bounded window only (default one hour)
+/// and forgets them after: a client must never rely on a replay to avoid a duplicate after
+/// that (it searches by the import id it stored on the document).
 fn once(
     s: &Shared,
     params: &HashMap<String, String>,
+    max_len: usize,
     f: impl FnOnce(&mut Books) -> (StatusCode, Value),
 ) -> Response {
     let key = params
@@ -196,29 +204,44 @@ fn once(
         .map(|r| r.trim().to_string());
     if let Some(k) = &key {
         let n = k.chars().count();
-        if n > MAX_REQUEST_ID {
+        if n > max_len {
             let head: String = k.chars().take(10).collect();
             return QboError::business(&format!(
-                "You cannot enter more than {MAX_REQUEST_ID} characters in the request_id field. You tried entering {head}..., which is {n} characters."
+                "You cannot enter more than {max_len} characters in the request_id field. You tried entering {head}..., which is {n} characters."
             ))
             .into_response_at(&s.clock.response_time());
         }
     }
     let key = key.map(|r| format!("{}|{}", s.config.realm_id, r));
     let mut books = s.books();
+    let now = s.clock.now();
+    let ttl = chrono::Duration::seconds(
+        i64::try_from(s.config.request_id_ttl_secs).unwrap_or(i64::MAX / 2_000),
+    );
     if let Some(k) = &key {
-        if let Some(r) = books.replays.get(k) {
-            let status = StatusCode::from_u16(r.status).unwrap_or(StatusCode::OK);
-            return (status, Json(r.body.clone())).into_response();
+        match books.replays.get(k) {
+            Some(r) if now - r.at < ttl => {
+                let status = StatusCode::from_u16(r.status).unwrap_or(StatusCode::OK);
+                return (status, Json(r.body.clone())).into_response();
+            }
+            Some(_) => {
+                books.replays.remove(k);
+            }
+            None => {}
         }
     }
     let (status, body) = f(&mut books);
     if let Some(k) = key {
+        // Forget expired ids now and then, so memory stays bounded by the window.
+        if books.replays.len() % 1024 == 1023 {
+            books.replays.retain(|_, r| now - r.at < ttl);
+        }
         books.replays.insert(
             k,
             Replay {
                 status: status.as_u16(),
                 body: body.clone(),
+                at: now,
             },
         );
     }
@@ -250,7 +273,7 @@ async fn entity_post(
     };
     let opts = options(&params);
     let operation = params.get("operation").cloned();
-    once(&s, &params, |books| {
+    once(&s, &params, MAX_REQUEST_ID, |books| {
         match write_entity(books, kind, operation.as_deref(), parsed, opts) {
             Ok(v) => (StatusCode::OK, json!({ kind.name(): v, "time": time })),
             Err(e) => (e.status, e.body(&time)),
@@ -345,14 +368,17 @@ async fn batch_post(
         }
     };
     let max = s.config.batch_max_items;
-    once(&s, &params, |books| {
-        match batch::run(books, &parsed, max, options(&params)) {
-            Ok(items) => (
-                StatusCode::OK,
-                json!({ "BatchItemResponse": items, "time": time }),
-            ),
-            Err(e) => (e.status, e.body(&time)),
-        }
+    once(&s, &params, MAX_BATCH_REQUEST_ID, |books| match batch::run(
+        books,
+        &parsed,
+        max,
+        options(&params),
+    ) {
+        Ok(items) => (
+            StatusCode::OK,
+            json!({ "BatchItemResponse": items, "time": time }),
+        ),
+        Err(e) => (e.status, e.body(&time)),
     })
 }
 

@@ -10,7 +10,12 @@
 //! - `POST /__sandbox/qbo/inventory-adjustments` `{"item_id","qty_delta"}`;
 //! - `POST /__sandbox/qbo/expire-tokens` (204), `POST /__sandbox/qbo/auth-code`;
 //! - `POST /__sandbox/qbo/advance-clock` `{"seconds"}`;
-//! - `POST /__sandbox/qbo/limits` `{"quota_per_min","max_concurrent"}`.
+//! - `POST /__sandbox/qbo/limits` `{"quota_per_min","max_concurrent"}`;
+//! - `POST /__sandbox/qbo/preferences` `{"duplicate_doc_number_check": bool}`.
+//!
+//! Besides the API it serves Intuit's consent step, `GET /connect/oauth2` (what
+//! `appcenter.intuit.com/connect/oauth2` does once the user has said yes): it redirects to the
+//! `redirect_uri` with `code`, `state` and `realmId`.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -100,6 +105,8 @@ impl Totals {
 pub struct QboSandbox {
     shared: Arc<Shared>,
     initial: Arc<TokenPair>,
+    // Where the sandbox is served (set by `serve`, or by the host with `set_base_url`).
+    base_url: Arc<Mutex<Option<String>>>,
 }
 
 impl std::fmt::Debug for QboSandbox {
@@ -144,7 +151,8 @@ impl QboSandbox {
                 config.quota_per_min,
                 config.max_concurrent,
                 config.batch_per_min,
-            ),
+            )
+            .with_window_secs(config.throttle_window_secs),
             tid: std::sync::atomic::AtomicU64::new(1),
             tid_prefix,
             stats: RequestStats::default(),
@@ -157,7 +165,57 @@ impl QboSandbox {
         Self {
             shared: Arc::new(shared),
             initial: Arc::new(initial),
+            base_url: Arc::new(Mutex::new(None)),
         }
+    }
+
+    /// Records where the sandbox is reachable (`http://127.0.0.1:PORT`), for
+    /// [`QboSandbox::credentials_json`]; [`QboSandbox::serve`] does it itself.
+    pub fn set_base_url(&self, base_url: &str) {
+        *self.base_url.lock().unwrap_or_else(|e| e.into_inner()) =
+            Some(base_url.trim_end_matches('/').to_string());
+    }
+
+    /// Where the sandbox is reachable, once served or set.
+    pub fn base_url(&self) -> Option<String> {
+        self.base_url
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Turns the company preference "warn on duplicate document numbers" on or off (6140 on a
+    /// reused `DocNumber`), and shows it in `Preferences`.
+    pub fn set_duplicate_doc_number_check(&self, on: bool) {
+        let mut books = self.shared.books();
+        books.reject_duplicate_doc_numbers = on;
+        let ids: Vec<u64> = books
+            .rows(EntityKind::Preferences)
+            .filter_map(|r| crate::json::id_text(r.get("Id")))
+            .filter_map(|i| i.parse().ok())
+            .collect();
+        for id in ids {
+            if let Some(mut row) = books.get(EntityKind::Preferences, id).cloned() {
+                if let Some(list) = row
+                    .pointer_mut("/OtherPrefs/NameValue")
+                    .and_then(Value::as_array_mut)
+                {
+                    for nv in list.iter_mut() {
+                        if nv.get("Name").and_then(Value::as_str)
+                            == Some("SalesFormsPrefs.WarnDuplicateDocNum")
+                        {
+                            nv["Value"] = json!(if on { "true" } else { "false" });
+                        }
+                    }
+                }
+                books.put(EntityKind::Preferences, id, row);
+            }
+        }
+    }
+
+    /// Whether the duplicate document number check is on.
+    pub fn duplicate_doc_number_check(&self) -> bool {
+        self.shared.books().reject_duplicate_doc_numbers
     }
 
     /// The whole app: API, OAuth, discovery, `/__sandbox/*`; faults and statistics applied.
@@ -175,6 +233,8 @@ impl QboSandbox {
             .route("/__sandbox/qbo/auth-code", post(code_route))
             .route("/__sandbox/qbo/advance-clock", post(clock_route))
             .route("/__sandbox/qbo/limits", post(limits_route))
+            .route("/__sandbox/qbo/preferences", post(preferences_route))
+            .route("/connect/oauth2", get(authorize_route))
             .with_state(self.clone());
         api_router(s.clone())
             .merge(own)
@@ -188,20 +248,44 @@ impl QboSandbox {
 
     /// Serves [`QboSandbox::router`] on `127.0.0.1:port` (0 = any free port).
     pub async fn serve(&self, port: u16) -> std::io::Result<Served> {
-        bc_sandbox::serve::serve(self.router(), port).await
+        let served = bc_sandbox::serve::serve(self.router(), port).await?;
+        self.set_base_url(&served.base_url);
+        Ok(served)
     }
 
-    /// `{"realm_id","client_id","client_secret","access_token","refresh_token"}`: what a client
-    /// needs, with the platform's own key names.
+    /// Everything a client needs, with the platform's own key names: `realm_id`, `client_id`,
+    /// `client_secret`, `access_token`, `refresh_token`, and every URL — `base_url` (the API
+    /// base to give bcsync's `ledger.base_url`), `api_base` (`…/v3/company/{realm}`),
+    /// `token_url`, `authorize_url`, `revoke_url`, `discovery_url` — plus `redirect_uris`
+    /// (what the authorize endpoint accepts), `scope` and `multicurrency`. URLs are relative
+    /// paths (`/oauth2/v1/tokens/bearer`) until the sandbox is served or
+    /// [`QboSandbox::set_base_url`] is called.
     pub fn credentials_json(&self) -> Value {
         use secrecy::ExposeSecret;
         let c = &self.shared.config;
+        let base = self.base_url().unwrap_or_default();
+        let redirects: Value = if c.redirect_uris.is_empty() {
+            json!("any http://localhost:PORT/… or http://127.0.0.1:PORT/… (loopback)")
+        } else {
+            json!(c.redirect_uris)
+        };
         json!({
             "realm_id": c.realm_id,
             "client_id": c.client_id,
             "client_secret": c.client_secret.expose_secret(),
             "access_token": self.initial.access_token,
             "refresh_token": self.initial.refresh_token,
+            "base_url": base,
+            "api_base": format!("{base}/v3/company/{}", c.realm_id),
+            "token_url": format!("{base}/oauth2/v1/tokens/bearer"),
+            "authorize_url": format!("{base}/connect/oauth2"),
+            "revoke_url": format!("{base}/oauth2/v1/tokens/revoke"),
+            "discovery_url": format!("{base}/.well-known/openid_sandbox_configuration"),
+            "redirect_uris": redirects,
+            "scope": ACCOUNTING_SCOPE,
+            "minor_version": 75,
+            "multicurrency": c.multicurrency,
+            "home_currency": c.home_currency(),
         })
     }
 
@@ -515,6 +599,88 @@ async fn clock_route(State(sb): State<QboSandbox>, Json(b): Json<Value>) -> Stat
     let secs = b.get("seconds").and_then(Value::as_i64).unwrap_or(0);
     sb.advance_clock(chrono::Duration::seconds(secs));
     StatusCode::NO_CONTENT
+}
+
+/// The scope an app asks for to use the Accounting API.
+pub const ACCOUNTING_SCOPE: &str = "com.intuit.quickbooks.accounting";
+
+async fn preferences_route(State(sb): State<QboSandbox>, Json(b): Json<Value>) -> Json<Value> {
+    if let Some(on) = b.get("duplicate_doc_number_check").and_then(Value::as_bool) {
+        sb.set_duplicate_doc_number_check(on);
+    }
+    Json(json!({ "duplicate_doc_number_check": sb.duplicate_doc_number_check() }))
+}
+
+fn loopback(uri: &str) -> bool {
+    [
+        "http://localhost:",
+        "http://localhost/",
+        "http://127.0.0.1:",
+        "http://127.0.0.1/",
+    ]
+    .iter()
+    .any(|p| uri.starts_with(p))
+}
+
+/// Intuit's consent step (`https://appcenter.intuit.com/connect/oauth2`), answered as if the
+/// user had signed in and chosen this company: `302` to `redirect_uri?code=…&state=…&realmId=…`.
+/// Errors follow RFC 6749 §4.1.2.1: an unknown client or redirect URI is a `400` page (never a
+/// redirect to an unchecked URI); anything else redirects with `error=…&state=…`.
+async fn authorize_route(
+    State(sb): State<QboSandbox>,
+    Query(p): Query<std::collections::HashMap<String, String>>,
+) -> Response {
+    let c = &sb.shared.config;
+    let bad = |why: &str| (StatusCode::BAD_REQUEST, why.to_string()).into_response();
+    let client_ok = p
+        .get("client_id")
+        .is_some_and(|id| sb.shared.tokens().is_client(id));
+    if !client_ok {
+        return bad("invalid client_id");
+    }
+    let Some(redirect) = p.get("redirect_uri").cloned() else {
+        return bad("redirect_uri is required");
+    };
+    let allowed = if c.redirect_uris.is_empty() {
+        loopback(&redirect)
+    } else {
+        c.redirect_uris.contains(&redirect)
+    };
+    if !allowed {
+        return bad("The redirect_uri is not registered for this app");
+    }
+    let sep = if redirect.contains('?') { '&' } else { '?' };
+    let state = p.get("state").cloned().unwrap_or_default();
+    let error = if p.get("response_type").map(String::as_str) != Some("code") {
+        Some("unsupported_response_type")
+    } else if !p
+        .get("scope")
+        .is_some_and(|s| s.split_whitespace().any(|x| x == ACCOUNTING_SCOPE))
+    {
+        Some("invalid_scope")
+    } else if state.is_empty() {
+        // Intuit requires `state` (CSRF protection); be as strict.
+        Some("invalid_request")
+    } else {
+        None
+    };
+    let query = match error {
+        Some(e) => serde_urlencoded::to_string([("error", e), ("state", state.as_str())]),
+        None => {
+            let code = sb.shared.tokens().issue_code_for(&c.realm_id, &redirect);
+            serde_urlencoded::to_string([
+                ("code", code.as_str()),
+                ("state", state.as_str()),
+                ("realmId", c.realm_id.as_str()),
+            ])
+        }
+    }
+    .unwrap_or_default();
+    (
+        StatusCode::FOUND,
+        [(http::header::LOCATION, format!("{redirect}{sep}{query}"))],
+    )
+        .into_response()
 }
 
 async fn limits_route(State(sb): State<QboSandbox>, Json(b): Json<Value>) -> Json<Value> {

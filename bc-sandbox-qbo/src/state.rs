@@ -174,6 +174,8 @@ pub struct Replay {
     pub status: u16,
     /// JSON body.
     pub body: Value,
+    /// When the first request was answered (replays are remembered for a bounded window).
+    pub at: DateTime<Utc>,
 }
 
 /// The whole company.

@@ -17,6 +17,7 @@ struct State {
     window: VecDeque<DateTime<Utc>>,
     batch_window: VecDeque<DateTime<Utc>>,
     in_flight: u32,
+    window_len: Duration,
 }
 
 /// The limiter of one realm. Cheap to clone.
@@ -60,8 +61,15 @@ impl Throttle {
                 window: VecDeque::new(),
                 batch_window: VecDeque::new(),
                 in_flight: 0,
+                window_len: Duration::seconds(60),
             })),
         }
+    }
+
+    /// The same limiter over a window of `secs` seconds instead of QBO's 60 (scaled tests).
+    pub fn with_window_secs(self, secs: u64) -> Self {
+        self.lock().window_len = Duration::seconds(i64::try_from(secs.max(1)).unwrap_or(60));
+        self
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -97,13 +105,11 @@ impl Throttle {
     /// says why not.
     pub fn acquire(&self, now: DateTime<Utc>, batch: bool) -> Result<Permit, Throttled> {
         let mut s = self.lock();
-        let horizon = now - Duration::seconds(60);
-        while s.window.front().is_some_and(|t| *t <= horizon) {
-            s.window.pop_front();
-        }
-        while s.batch_window.front().is_some_and(|t| *t <= horizon) {
-            s.batch_window.pop_front();
-        }
+        let horizon = now - s.window_len;
+        // Concurrent requests may record their times slightly out of order: drop every old
+        // entry, not only those at the front.
+        s.window.retain(|t| *t > horizon);
+        s.batch_window.retain(|t| *t > horizon);
         if batch && s.batch_window.len() >= s.batch_per_min as usize {
             return Err(Throttled::Batch);
         }

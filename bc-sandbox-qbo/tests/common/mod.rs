@@ -94,6 +94,40 @@ impl Harness {
         self.call("POST", rest, Some(body)).await
     }
 
+    /// A GET outside the API (no token): status and headers.
+    pub async fn get_raw(&self, uri: &str) -> (StatusCode, http::HeaderMap) {
+        let (s, h, _) = self
+            .send_raw("GET", uri, None, "text/html", Vec::new())
+            .await;
+        (s, h)
+    }
+
+    /// A token-endpoint request with the app's own Basic credentials.
+    pub async fn token_request(&self, form: Vec<u8>) -> (StatusCode, Value) {
+        use base64::Engine;
+        let c = self.sandbox.credentials_json();
+        let basic = base64::engine::general_purpose::STANDARD.encode(format!(
+            "{}:{}",
+            c["client_id"].as_str().unwrap_or_default(),
+            c["client_secret"].as_str().unwrap_or_default()
+        ));
+        let req = Request::builder()
+            .method("POST")
+            .uri("/oauth2/v1/tokens/bearer")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("accept", "application/json")
+            .header("authorization", format!("Basic {basic}"))
+            .body(Body::from(form))
+            .expect("request");
+        let resp = self.router.clone().oneshot(req).await.expect("infallible");
+        let status = resp.status();
+        let body = match resp.into_body().collect().await {
+            Ok(b) => serde_json::from_slice(&b.to_bytes()).unwrap_or(Value::Null),
+            Err(_) => Value::Null,
+        };
+        (status, body)
+    }
+
     pub async fn query(&self, q: &str) -> (StatusCode, Value) {
         let uri = format!(
             "{}?query={}&minorversion=75",
