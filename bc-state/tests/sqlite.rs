@@ -59,9 +59,16 @@ async fn state_survives_a_reopen_and_migrations_are_idempotent() {
         store.cursor("orders").await.unwrap().as_deref(),
         Some("2026-01-01T00:00:00Z")
     );
-    let e = SqliteStateStore::connect("postgres://x").await.unwrap_err();
-    assert_eq!(e.kind(), bc_core::ErrorKind::Unsupported);
-    assert!(SqliteStateStore::connect("mysql://x").await.is_err());
+    // A PostgreSQL URL is for bc_state::connect; the message hides the password.
+    let e = SqliteStateStore::connect("postgres://u:secret@x/db")
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), bc_core::ErrorKind::Config);
+    assert!(!e.to_string().contains("secret"), "{e}");
+    let e = SqliteStateStore::connect("mysql://x").await.unwrap_err();
+    assert!(e.to_string().contains("state.url"), "{e}");
+    // bc_state::connect opens the same file by URL, as a trait object.
+    store_close_then_connect(&url).await;
 }
 
 /// The engine on a SQLite file, with random faults on both sides and crashes (the engine
@@ -132,4 +139,15 @@ async fn crashes_on_a_sqlite_file_never_duplicate_or_lose_an_order() {
         "sqlite: orders {ORDERS}, faults {}, crashes {crashes}, duplicated 0, lost 0",
         plan.injected()
     );
+}
+
+async fn store_close_then_connect(url: &str) {
+    let store = bc_state::connect(url).await.unwrap();
+    assert_eq!(
+        store.cursor("orders").await.unwrap().as_deref(),
+        Some("2026-01-01T00:00:00Z")
+    );
+    let other = bc_state::connect_as(url, "other").await.unwrap();
+    assert_eq!(other.cursor("orders").await.unwrap(), None);
+    assert!(bc_state::connect_as(url, "").await.is_err());
 }

@@ -1,0 +1,148 @@
+//! Work distribution: (connection, job) units shared by any number of workers, with the
+//! database as the only coordinator.
+//!
+//! A unit is claimed by taking the lease `job:<job>` of its connection, the same lease
+//! `bc_engine::Engine::run` takes, so a worker that claims with its engine's
+//! `lease_owner()` then runs the job under the claimed fence (the engine renews it, being its
+//! owner). Claims pick due units with `FOR UPDATE SKIP LOCKED`, so concurrent claimers never
+//! wait for each other nor pick the same unit; a dead worker's unit comes back when its lease
+//! expires by the database's clock.
+
+use std::time::Duration;
+
+use bc_core::Result;
+use bc_engine::state::Fence;
+use serde::{Deserialize, Serialize};
+use sqlx::Row;
+
+use super::rows::{lock_lease, take_lease, ttl_interval};
+use super::PostgresStateStore;
+use crate::codec::db;
+
+/// A (connection, job) unit a worker holds: the lease `job:<job>` of `connection`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClaimedUnit {
+    /// The connection (open a handle with [`PostgresStateStore::for_connection`]).
+    pub connection: String,
+    /// The job (`"orders"`).
+    pub job: String,
+    /// The fence every state write of the run carries.
+    pub fence: Fence,
+}
+
+/// How many times a claim looks again when the unit it picked turned out to be taken
+/// meanwhile.
+const CLAIM_ATTEMPTS: usize = 8;
+
+impl PostgresStateStore {
+    /// Registers this connection's `jobs` as units, due now (units that exist are left as
+    /// they are).
+    pub async fn register_units(&self, jobs: &[&str]) -> Result<()> {
+        let jobs: Vec<&str> = jobs.to_vec();
+        sqlx::query(
+            "INSERT INTO units (connection, job, due_at)
+             SELECT $1, j, now() FROM UNNEST($2::text[]) AS t(j)
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(&*self.connection)
+        .bind(jobs)
+        .execute(&self.pool)
+        .await
+        .map_err(db("register units"))?;
+        Ok(())
+    }
+
+    /// Claims one due unit of any connection whose lease is free or expired (by the
+    /// database's clock) for `worker`, until `now() + ttl`: its lease token is bumped, so the
+    /// previous holder (dead or paused) can write nothing more. `None` when no unit is
+    /// claimable now.
+    ///
+    /// This crosses connections on purpose (it hands out work); the run itself goes through
+    /// a handle bound to the claimed connection.
+    pub async fn claim_unit(&self, worker: &str, ttl: Duration) -> Result<Option<ClaimedUnit>> {
+        for _ in 0..CLAIM_ATTEMPTS {
+            let mut tx = self.pool.begin().await.map_err(db("claim unit"))?;
+            let picked = sqlx::query(
+                "SELECT u.connection, u.job FROM units u
+                 LEFT JOIN leases l ON l.connection = u.connection AND l.name = 'job:' || u.job
+                 WHERE u.due_at <= now()
+                   AND (l.connection IS NULL OR l.owner = '' OR l.expires_at <= now())
+                 ORDER BY u.due_at, u.connection, u.job
+                 LIMIT 1
+                 FOR UPDATE OF u SKIP LOCKED",
+            )
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db("claim unit"))?;
+            let Some(row) = picked else {
+                tx.rollback().await.map_err(db("claim unit"))?;
+                return Ok(None);
+            };
+            let connection: String = row.try_get("connection").map_err(db("claim unit"))?;
+            let job: String = row.try_get("job").map_err(db("claim unit"))?;
+            let name = format!("job:{job}");
+            // The join read a snapshot: the lease may have been taken since. Decide on the
+            // locked row.
+            let locked = lock_lease(&mut tx, &connection, &name, None).await?;
+            if locked.live && !locked.lease.owner.is_empty() {
+                tx.rollback().await.map_err(db("claim unit"))?;
+                continue;
+            }
+            let fence = take_lease(&mut tx, &connection, &name, worker, None, ttl).await?;
+            sqlx::query(
+                "UPDATE units SET last_worker = $3, last_token = $4
+                 WHERE connection = $1 AND job = $2",
+            )
+            .bind(&connection)
+            .bind(&job)
+            .bind(worker)
+            .bind(fence.token)
+            .execute(&mut *tx)
+            .await
+            .map_err(db("claim unit"))?;
+            tx.commit().await.map_err(db("claim unit"))?;
+            return Ok(Some(ClaimedUnit {
+                connection,
+                job,
+                fence,
+            }));
+        }
+        Ok(None)
+    }
+
+    /// Ends a claimed run: records its end as the unit's last run, makes it due again in
+    /// `next_in`, and releases its lease. `false` (and nothing changed) when the lease has
+    /// changed hands since the claim (the engine releasing it at the end of its run keeps
+    /// the token, and is accepted).
+    pub async fn complete_unit(&self, unit: &ClaimedUnit, next_in: Duration) -> Result<bool> {
+        let mut tx = self.pool.begin().await.map_err(db("complete unit"))?;
+        let locked = lock_lease(&mut tx, &unit.connection, &unit.fence.lease, None).await?;
+        let ours = locked.lease.token == unit.fence.token
+            && (locked.lease.owner == unit.fence.owner || locked.lease.owner.is_empty());
+        if !ours {
+            tx.rollback().await.map_err(db("complete unit"))?;
+            return Ok(false);
+        }
+        sqlx::query(
+            "UPDATE units SET last_run_at = now(), due_at = now() + $3
+             WHERE connection = $1 AND job = $2",
+        )
+        .bind(&unit.connection)
+        .bind(&unit.job)
+        .bind(ttl_interval(next_in))
+        .execute(&mut *tx)
+        .await
+        .map_err(db("complete unit"))?;
+        sqlx::query(
+            "UPDATE leases SET owner = '', expires_at = 'epoch'
+             WHERE connection = $1 AND name = $2",
+        )
+        .bind(&unit.connection)
+        .bind(&unit.fence.lease)
+        .execute(&mut *tx)
+        .await
+        .map_err(db("complete unit"))?;
+        tx.commit().await.map_err(db("complete unit"))?;
+        Ok(true)
+    }
+}

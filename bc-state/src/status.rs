@@ -1,0 +1,100 @@
+//! What `bcsync status` shows per connection and job, read from any store.
+
+use std::collections::BTreeMap;
+
+use bc_core::Result;
+use bc_engine::{
+    EntityKind, ExceptionFilter, ExceptionReason, ExceptionStatus, Job, Lease, StateStore,
+};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+/// One (connection, job) as `bcsync status` shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct JobStatus {
+    /// The connection.
+    pub connection: String,
+    /// The job (`"orders"`).
+    pub job: String,
+    /// When it last ran: the end of its last claimed run (PostgreSQL work units), else its
+    /// newest connector-log entry.
+    pub last_run: Option<DateTime<Utc>>,
+    /// When it is next due (PostgreSQL work units only).
+    pub due_at: Option<DateTime<Utc>>,
+    /// Its cursor.
+    pub cursor: Option<String>,
+    /// Its lease (`job:<job>`) while someone holds it, expired or not; `None` when never
+    /// taken or released.
+    pub lease: Option<Lease>,
+    /// Open exceptions of the entities this job writes, counted per reason (a mapping issue's
+    /// code, `unreadable`, or an error's kind).
+    pub open_exceptions: BTreeMap<String, u64>,
+}
+
+/// The job whose exceptions an entity's are.
+pub fn job_of(entity: EntityKind) -> Job {
+    match entity {
+        EntityKind::Order | EntityKind::Client | EntityKind::Item | EntityKind::Receipt => {
+            Job::Orders
+        }
+        EntityKind::Refund => Job::Refunds,
+        EntityKind::Payout => Job::Payouts,
+        EntityKind::Shipment => Job::Shipments,
+        EntityKind::ErpOrder => Job::ErpOrders,
+        EntityKind::Status => Job::Statuses,
+        EntityKind::Inventory => Job::Inventory,
+    }
+}
+
+/// The label a reason is counted under.
+pub fn reason_label(reason: &ExceptionReason) -> String {
+    match reason {
+        ExceptionReason::Mapping { issue } => issue.code.as_str().to_string(),
+        ExceptionReason::Unreadable { .. } => "unreadable".to_string(),
+        ExceptionReason::Error { kind, .. } => kind.clone(),
+    }
+}
+
+/// Every job of one store handle's connection, from its trait reads plus the times only the
+/// store knows (`last_runs` and `due` by job name).
+pub(crate) async fn job_statuses(
+    store: &dyn StateStore,
+    connection: &str,
+    last_runs: &BTreeMap<String, DateTime<Utc>>,
+    due: &BTreeMap<String, DateTime<Utc>>,
+) -> Result<Vec<JobStatus>> {
+    let leases = store.leases().await?;
+    let open = store
+        .exceptions(&ExceptionFilter {
+            status: Some(ExceptionStatus::Open),
+            ..ExceptionFilter::default()
+        })
+        .await?;
+    let mut out = Vec::with_capacity(Job::ALL.len());
+    for job in Job::ALL {
+        let name = job.as_str();
+        let lease_name = format!("job:{name}");
+        let mut open_exceptions = BTreeMap::new();
+        for e in open.iter().filter(|e| job_of(e.entity) == job) {
+            let mut labels: Vec<String> = e.reasons.iter().map(reason_label).collect();
+            labels.sort();
+            labels.dedup();
+            for l in labels {
+                *open_exceptions.entry(l).or_insert(0) += 1;
+            }
+        }
+        out.push(JobStatus {
+            connection: connection.to_string(),
+            job: name.to_string(),
+            last_run: last_runs.get(name).copied(),
+            due_at: due.get(name).copied(),
+            cursor: store.cursor(name).await?,
+            lease: leases
+                .iter()
+                .find(|l| l.name == lease_name && !l.owner.is_empty())
+                .cloned(),
+            open_exceptions,
+        });
+    }
+    Ok(out)
+}
