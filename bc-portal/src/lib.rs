@@ -20,6 +20,14 @@
 //!
 //! Files: [`config`], [`db`], [`perm`], [`model`], [`users`], [`invoices`], [`payments`],
 //! [`ledger`], [`gateway`], [`web`] (routes and pages), `demo` (feature `demo`).
+//!
+//! Tests: `tests/http.rs` (over loopback HTTP: the role × route × method matrix, buyers
+//! confined to their company, CSRF, session fixation, sign-in throttling, the invoice rules,
+//! payments exactly once, the "changed/cancelled after invoicing" flag, CSV export, role
+//! permissions, security headers), `tests/load.rs` (200 buyers paying at once) and
+//! `tests/browser.rs` (each flow in headless Chromium over WebDriver, a screenshot of every
+//! page under `target/portal-screenshots/<test>/`; without Chromium and chromedriver the
+//! tests print `SKIPPED`).
 #![forbid(unsafe_code)]
 
 pub mod config;

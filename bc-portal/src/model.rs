@@ -224,6 +224,14 @@ pub fn round_money(amount: Decimal, currency: &str) -> Decimal {
     )
 }
 
+/// An amount as people read it: rounded to the currency's minor unit and shown with all its
+/// decimals (`5` USD → `5.00`).
+pub fn money(amount: Decimal, currency: &str) -> String {
+    let mut a = round_money(amount, currency);
+    a.rescale(minor_units(currency));
+    a.to_string()
+}
+
 impl InvoiceLine {
     /// quantity × unit price, rounded to the currency.
     pub fn amount(&self, currency: &str) -> Decimal {
@@ -348,4 +356,61 @@ pub struct Payment {
     pub created_by: String,
     /// Allocations: (invoice id, invoice number, amount).
     pub allocations: Vec<(i64, String, Decimal)>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> Decimal {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn money_shows_the_minor_units_of_the_currency() {
+        assert_eq!(money(d("5"), "USD"), "5.00");
+        assert_eq!(money(d("22.875"), "USD"), "22.88");
+        assert_eq!(money(d("-0.005"), "EUR"), "-0.01");
+        assert_eq!(money(d("1500.5"), "JPY"), "1501");
+        assert_eq!(money(d("0"), "USD"), "0.00");
+    }
+
+    fn invoice(total: &str, paid: &str) -> Invoice {
+        Invoice {
+            id: 1,
+            number: "INV-000001".into(),
+            source: "storefront".into(),
+            order_id: Some("100".into()),
+            company_id: 1,
+            company_name: "Acme".into(),
+            currency: "USD".into(),
+            total: d(total),
+            paid: d(paid),
+            status: InvoiceStatus::of(d(total), d(paid)),
+            ledger_ref: None,
+            import_id: None,
+            created_at: String::new(),
+        }
+    }
+
+    #[test]
+    fn the_rules_of_editing_and_deleting() {
+        let open = invoice("100", "0");
+        assert!(check_edit(&open, d("1")).is_ok());
+        assert!(check_delete(&open).is_ok());
+        let part = invoice("100", "40");
+        assert!(check_edit(&part, d("40")).is_ok());
+        let e = check_edit(&part, d("39.99")).unwrap_err();
+        assert!(e.0.contains("less than the 40 already paid"), "{e}");
+        assert!(check_delete(&part)
+            .unwrap_err()
+            .0
+            .contains("partially paid"));
+        let done = invoice("100", "100");
+        assert!(check_edit(&done, d("200"))
+            .unwrap_err()
+            .0
+            .contains("completed"));
+        assert!(check_delete(&done).unwrap_err().0.contains("completed"));
+    }
 }

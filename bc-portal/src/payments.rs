@@ -13,7 +13,7 @@ use sqlx::SqliteConnection;
 
 use crate::db::{col, db_err, dec, next_counter, now};
 use crate::gateway::{CardDetails, PaymentOrder};
-use crate::model::{round_money, InvoiceStatus, Payment};
+use crate::model::{money, round_money, InvoiceStatus, Payment};
 use crate::Portal;
 
 /// Filters of the payment dashboard.
@@ -316,7 +316,7 @@ impl Portal {
     /// An invoice's payment history: (payment number, method, reference, memo, amount, date).
     pub async fn invoice_payments(&self, invoice_id: i64) -> Result<Vec<[String; 6]>> {
         let rows = sqlx::query(
-            "SELECT p.number, p.method, p.reference, p.memo, a.amount, p.created_at FROM payment_allocations a
+            "SELECT p.number, p.method, p.reference, p.memo, a.amount, p.currency, p.created_at FROM payment_allocations a
              JOIN payments p ON p.id = a.payment_id WHERE a.invoice_id = ? ORDER BY p.id",
         )
         .bind(invoice_id)
@@ -330,7 +330,7 @@ impl Portal {
                     col(r, "method")?,
                     col(r, "reference")?,
                     col(r, "memo")?,
-                    col(r, "amount")?,
+                    money(dec(r, "amount")?, &col::<String>(r, "currency")?),
                     col(r, "created_at")?,
                 ])
             })

@@ -3,36 +3,12 @@
 
 mod common;
 
-use bc_portal::model::{InvoiceLine, LineKind};
 use bc_portal::perm::default_permissions;
 use bc_portal::web::{Access, ROUTES};
+use common::fixtures::fixture_invoice;
 use common::{demo, signed_in, Client};
 use rust_decimal::Decimal;
 use secrecy::ExposeSecret;
-
-async fn fixture_invoice(d: &bc_portal::demo::Demo, company: i64) -> (String, i64) {
-    let p = &d.portal;
-    let order = p
-        .orders()
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|o| o.company_id == company && o.invoiced.is_zero() && o.total > Decimal::from(50))
-        .expect("an uninvoiced order of the company");
-    let line = InvoiceLine {
-        kind: LineKind::Cost,
-        sku: None,
-        order_line: None,
-        description: "Part payment".into(),
-        quantity: Decimal::ONE,
-        unit_price: Decimal::from(40),
-    };
-    let inv = p
-        .create_invoice_from_order("test", &order.id, &[line])
-        .await
-        .unwrap();
-    (order.id, inv.id)
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn role_route_method_matrix() {

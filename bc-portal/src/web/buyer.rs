@@ -17,6 +17,7 @@ use super::{
 };
 use crate::gateway::CardDetails;
 use crate::invoices::InvoiceFilter;
+use crate::model::money;
 use crate::users::random_token;
 use crate::Portal;
 
@@ -65,9 +66,9 @@ pub async fn invoices(
                     tr data-invoice=(i.number) {
                         td { @if i.balance() > rust_decimal::Decimal::ZERO { input type="checkbox" name="pay" value=(i.id) id={ "pay_" (i.number) }; } }
                         td { (i.number) } td { (i.order_id.clone().unwrap_or_default()) } td.status { (i.status.as_str()) }
-                        td { (i.total) " " (i.currency) } td { (i.paid) } td.balance { (i.balance()) }
-                        td { @if i.balance() > rust_decimal::Decimal::ZERO { input type="text" name={ "amount_" (i.id) } id={ "amount_" (i.number) } value=(i.balance()); } }
-                        td { a href={ "/buyer/invoices/" (i.id) } title="Details" { "👁 details" } }
+                        td { (money(i.total, &i.currency)) " " (i.currency) } td { (money(i.paid, &i.currency)) } td.balance { (money(i.balance(), &i.currency)) }
+                        td { @if i.balance() > rust_decimal::Decimal::ZERO { input type="text" name={ "amount_" (i.id) } id={ "amount_" (i.number) } value=(money(i.balance(), &i.currency)); } }
+                        td { a href={ "/buyer/invoices/" (i.id) } { "Details" } }
                     }
                 }
             }
@@ -120,7 +121,7 @@ pub async fn invoice(State(p): State<Portal>, headers: HeaderMap, Path(id): Path
     };
     layout(Some(&s), &format!("Invoice {}", inv.number), html! {
         p #summary { "Order " (inv.order_id.clone().unwrap_or_default()) " — status " span #status { (inv.status.as_str()) }
-          " — total " (inv.total) " " (inv.currency) " — paid " (inv.paid) " — balance " span #balance { (inv.balance()) } }
+          " — total " (money(inv.total, &inv.currency)) " " (inv.currency) " — paid " (money(inv.paid, &inv.currency)) " — balance " span #balance { (money(inv.balance(), &inv.currency)) } }
         (lines_view(&s, &inv, &lines, false))
         h2 { "Payment history" }
         table #history { tr { th { "Payment" } th { "Method" } th { "Reference" } th { "Memo" } th { "Amount" } th { "Date" } }

@@ -25,7 +25,7 @@ use crate::perm::Permission;
 use crate::users::Session;
 use crate::Portal;
 
-pub use pages::layout;
+pub use pages::{error_frame, layout};
 
 /// The session cookie.
 pub const SESSION_COOKIE: &str = "portal_session";
@@ -200,7 +200,7 @@ async fn security_headers(mut resp: Response) -> Response {
 pub fn error_page(status: StatusCode, message: &str) -> Response {
     (
         status,
-        layout(None, "Error", html! { p.error role="alert" { (message) } }),
+        error_frame("Error", html! { p.error role="alert" { (message) } }),
     )
         .into_response()
 }

@@ -23,39 +23,61 @@ form.inline{display:inline}input[type=text],input[type=number]{width:8rem}";
 
 /// The page frame; the navigation shows what the user may open.
 pub fn layout(s: Option<&Session>, title: &str, body: Markup) -> axum::response::Html<String> {
-    axum::response::Html(html! {
-        (DOCTYPE)
-        html lang="en" {
-            head {
-                meta charset="utf-8";
-                title { (title) " — Invoice Portal" }
-                style { (STYLE) }
-            }
-            body {
-                nav {
-                    @if let Some(s) = s {
-                        @if s.company().is_some() {
-                            a href="/buyer/invoices" { "My invoices" }
-                        } @else {
-                            @if s.can(Permission::OrdersView) { a href="/orders" { "Orders" } }
-                            @if s.can(Permission::InvoicesView) { a href="/invoices" { "Invoices" } }
-                            @if s.can(Permission::PaymentsView) { a href="/payments" { "Payments" } }
-                            @if s.can(Permission::UsersManage) { a href="/admin/users" { "Users" } }
-                            @if s.can(Permission::RolesManage) { a href="/admin/roles" { "Roles" } }
-                            @if s.can(Permission::SettingsManage) { a href="/admin/settings" { "Settings" } a href="/admin/audit" { "Audit log" } }
-                        }
-                        form.inline method="post" action="/logout" {
-                            input type="hidden" name="csrf" value=(s.csrf);
-                            button type="submit" id="logout" { "Sign out " (s.user.email) }
-                        }
-                    } @else {
-                        a href="/login" { "Sign in" }
-                    }
+    frame(title, nav(s), body)
+}
+
+/// The frame of an error page, which is answered before (or without) reading the session:
+/// its navigation leads back to the portal (the home page sends a signed-in user to their
+/// start page, anyone else to the sign-in form).
+pub fn error_frame(title: &str, body: Markup) -> axum::response::Html<String> {
+    frame(
+        title,
+        html! { a href="/" #home { "Back to the portal" } },
+        body,
+    )
+}
+
+fn frame(title: &str, nav: Markup, body: Markup) -> axum::response::Html<String> {
+    axum::response::Html(
+        html! {
+            (DOCTYPE)
+            html lang="en" {
+                head {
+                    meta charset="utf-8";
+                    title { (title) " — Invoice Portal" }
+                    style { (STYLE) }
                 }
-                main { h1 { (title) } (body) }
+                body {
+                    nav { (nav) }
+                    main { h1 { (title) } (body) }
+                }
             }
         }
-    }.into_string())
+        .into_string(),
+    )
+}
+
+fn nav(s: Option<&Session>) -> Markup {
+    html! {
+        @if let Some(s) = s {
+            @if s.company().is_some() {
+                a href="/buyer/invoices" { "My invoices" }
+            } @else {
+                @if s.can(Permission::OrdersView) { a href="/orders" { "Orders" } }
+                @if s.can(Permission::InvoicesView) { a href="/invoices" { "Invoices" } }
+                @if s.can(Permission::PaymentsView) { a href="/payments" { "Payments" } }
+                @if s.can(Permission::UsersManage) { a href="/admin/users" { "Users" } }
+                @if s.can(Permission::RolesManage) { a href="/admin/roles" { "Roles" } }
+                @if s.can(Permission::SettingsManage) { a href="/admin/settings" { "Settings" } a href="/admin/audit" { "Audit log" } }
+            }
+            form.inline method="post" action="/logout" {
+                input type="hidden" name="csrf" value=(s.csrf);
+                button type="submit" id="logout" { "Sign out " (s.user.email) }
+            }
+        } @else {
+            a href="/login" { "Sign in" }
+        }
+    }
 }
 
 /// `GET /login`.

@@ -14,7 +14,7 @@ use super::{
     Access, Form,
 };
 use crate::invoices::InvoiceFilter;
-use crate::model::{Invoice, InvoiceLine, InvoiceStatus, LineKind};
+use crate::model::{money, Invoice, InvoiceLine, InvoiceStatus, LineKind};
 use crate::perm::Permission as P;
 use crate::users::Session;
 use crate::Portal;
@@ -36,7 +36,7 @@ pub async fn orders(State(p): State<Portal>, headers: HeaderMap) -> Response {
             @for o in &orders {
                 tr data-order=(o.id) {
                     td { (o.number) } td { (o.company_name) } td { (o.customer_name) } td { (o.status_label) }
-                    td { (o.total) " " (o.currency) } td { (o.invoiced) } td.remaining { (o.remaining()) }
+                    td { (money(o.total, &o.currency)) " " (o.currency) } td { (money(o.invoiced, &o.currency)) } td.remaining { (money(o.remaining(), &o.currency)) }
                     td.flag { @if let Some(f) = o.flag() { (f) } }
                     td { a href={ "/orders/" (o.id) } { "Create invoice" } }
                 }
@@ -96,8 +96,8 @@ pub async fn order(
     let adjustment = crate::model::round_money(o.total, &o.currency) - lines_total;
     let can_create = s.can(P::InvoicesCreate);
     layout(Some(&s), &format!("Order {}", o.number), html! {
-        p { (o.company_name) " — " (o.customer_name) " — " (o.status_label) " — total " (o.total) " " (o.currency) }
-        p #remaining { "Remaining to invoice: " strong { (o.remaining()) } }
+        p { (o.company_name) " — " (o.customer_name) " — " (o.status_label) " — total " (money(o.total, &o.currency)) " " (o.currency) }
+        p #remaining { "Remaining to invoice: " strong { (money(o.remaining(), &o.currency)) } }
         @if let Some(f) = o.flag() { p.flag { "Flag: " (f) } }
         @if can_create {
             form method="post" action={ "/orders/" (o.id) "/invoices" } #create-invoice {
@@ -252,9 +252,9 @@ pub fn invoices_csv_rows(list: &[Invoice]) -> Vec<Vec<String>> {
             i.company_name.clone(),
             i.status.as_str().into(),
             i.currency.clone(),
-            i.total.to_string(),
-            i.paid.to_string(),
-            i.balance().to_string(),
+            money(i.total, &i.currency),
+            money(i.paid, &i.currency),
+            money(i.balance(), &i.currency),
             i.created_at.clone(),
         ]);
     }
@@ -286,7 +286,7 @@ pub async fn invoices(
             @for i in &list {
                 tr data-invoice=(i.number) {
                     td { a href={ "/invoices/" (i.id) } { (i.number) } } td { (i.source) } td { (i.order_id.clone().unwrap_or_default()) }
-                    td { (i.company_name) } td.status { (i.status.as_str()) } td { (i.total) " " (i.currency) } td { (i.paid) } td { (i.balance()) }
+                    td { (i.company_name) } td.status { (i.status.as_str()) } td { (money(i.total, &i.currency)) " " (i.currency) } td { (money(i.paid, &i.currency)) } td { (money(i.balance(), &i.currency)) }
                 }
             }
         }
@@ -347,7 +347,7 @@ pub fn lines_view(s: &Session, inv: &Invoice, lines: &[InvoiceLine], edit: bool)
         } @else {
             table #lines {
                 tr { th { "Kind" } th { "Description" } th { "Quantity" } th { "Unit price" } th { "Amount" } }
-                @for l in lines { tr { td { (l.kind.as_str()) } td { (l.description) } td { (l.quantity) } td { (l.unit_price) } td { (l.amount(&inv.currency)) } } }
+                @for l in lines { tr { td { (l.kind.as_str()) } td { (l.description) } td { (l.quantity) } td { (l.unit_price) } td { (money(l.amount(&inv.currency), &inv.currency)) } } }
             }
         }
     }
@@ -432,7 +432,7 @@ pub async fn invoice(State(p): State<Portal>, headers: HeaderMap, Path(id): Path
     let deletable = s.can(P::InvoicesDelete) && inv.status == InvoiceStatus::Open;
     layout(Some(&s), &format!("Invoice {}", inv.number), html! {
         p #summary { (inv.company_name) " — source " (inv.source) " — order " (inv.order_id.clone().unwrap_or_default())
-          " — status " span #status { (inv.status.as_str()) } " — total " span #total { (inv.total) } " " (inv.currency) " — paid " (inv.paid) }
+          " — status " span #status { (inv.status.as_str()) } " — total " span #total { (money(inv.total, &inv.currency)) } " " (inv.currency) " — paid " (money(inv.paid, &inv.currency)) }
         (lines_view(&s, &inv, &lines, editable))
         @if deletable {
             form method="post" action={ "/invoices/" (inv.id) "/delete" } { (csrf_field(&s)) button type="submit" id="delete" { "Delete invoice" } }

@@ -10,6 +10,7 @@ use maud::html;
 
 use super::{core_error, csrf_field, error_page, guard, guard_post, layout, parse_amount, Access};
 use crate::invoices::InvoiceFilter;
+use crate::model::money;
 use crate::payments::PaymentFilter;
 use crate::perm::Permission as P;
 use crate::Portal;
@@ -47,8 +48,8 @@ pub async fn payments(
             tr { th { "Payment" } th { "Customer" } th { "Method" } th { "Reference" } th { "Memo" } th { "Amount" } th { "Status" } th { "Invoices" } }
             @for pm in &list {
                 tr { td { (pm.number) } td { (pm.company_name) } td { (pm.method) } td { (pm.reference) } td { (pm.memo) }
-                     td { (pm.amount) " " (pm.currency) } td { (pm.status) }
-                     td { @for (_, n, a) in &pm.allocations { (n) ": " (a) "; " } } }
+                     td { (money(pm.amount, &pm.currency)) " " (pm.currency) } td { (pm.status) }
+                     td { @for (_, n, a) in &pm.allocations { (n) ": " (money(*a, &pm.currency)) "; " } } }
             }
         }
         h2 { "Receipts to the ledger" }
@@ -115,7 +116,7 @@ pub async fn new_payment(
                 table {
                     tr { th { "Invoice" } th { "Order" } th { "Balance" } th { "Amount to apply" } }
                     @for i in &open {
-                        tr { td { (i.number) } td { (i.order_id.clone().unwrap_or_default()) } td { (i.balance()) " " (i.currency) }
+                        tr { td { (i.number) } td { (i.order_id.clone().unwrap_or_default()) } td { (money(i.balance(), &i.currency)) " " (i.currency) }
                              td { input type="text" name={ "amount_" (i.id) } id={ "amount_" (i.number) }; } }
                     }
                 }

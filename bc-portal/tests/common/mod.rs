@@ -1,6 +1,8 @@
 //! Shared test helpers: a demo portal served on loopback and a cookie-keeping HTTP client.
 #![allow(dead_code)]
 
+pub mod fixtures;
+
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use bc_portal::demo::{build, Demo, DemoOptions};
@@ -34,6 +36,7 @@ pub struct Client {
 
 pub struct Resp {
     pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
     pub location: Option<String>,
     pub body: String,
     pub set_cookies: Vec<String>,
@@ -80,6 +83,7 @@ impl Client {
 
     async fn finish(&mut self, r: reqwest::Response) -> Resp {
         let status = r.status().as_u16();
+        let headers = r.headers().clone();
         let location = r
             .headers()
             .get("location")
@@ -101,6 +105,7 @@ impl Client {
         }
         Resp {
             status,
+            headers,
             location,
             body,
             set_cookies,
@@ -171,4 +176,36 @@ pub async fn signed_in(base: &str, demo: &Demo, role: &str, nth: usize) -> Clien
     let r = c.login(&l.email, l.password.expose_secret()).await;
     assert_eq!(r.status, 303, "sign in as {role}: {}", r.body);
     c
+}
+
+/// Parses CSV text (RFC 4180 quoting) into rows.
+pub fn parse_csv(text: &str) -> Vec<Vec<String>> {
+    let mut rows = Vec::new();
+    let mut row = Vec::new();
+    let mut cell = String::new();
+    let mut quoted = false;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (quoted, c) {
+            (true, '"') if chars.peek() == Some(&'"') => {
+                chars.next();
+                cell.push('"');
+            }
+            (true, '"') => quoted = false,
+            (true, c) => cell.push(c),
+            (false, '"') => quoted = true,
+            (false, ',') => row.push(std::mem::take(&mut cell)),
+            (false, '\r') => {}
+            (false, '\n') => {
+                row.push(std::mem::take(&mut cell));
+                rows.push(std::mem::take(&mut row));
+            }
+            (false, c) => cell.push(c),
+        }
+    }
+    if !cell.is_empty() || !row.is_empty() {
+        row.push(cell);
+        rows.push(row);
+    }
+    rows
 }
