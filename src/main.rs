@@ -18,6 +18,9 @@ struct Cli {
 enum Command {
     /// Runs the whole cycle on embedded defaults: the BigCommerce sandbox into the embedded ERP.
     Demo(cli::demo::DemoArgs),
+    /// One engine process of `bcsync demo --kills` (started by the demo, not by people).
+    #[command(hide = true)]
+    DemoWorker(cli::demo::worker::WorkerArgs),
     /// Writes a fully commented settings file to start from.
     Init {
         /// Where to write it.
@@ -112,11 +115,23 @@ fn main() -> ExitCode {
                 }
             })
         }
+        Command::DemoWorker(args) => {
+            return match runtime.block_on(cli::demo::worker::run(args)) {
+                Ok(code) => ExitCode::from(code),
+                Err(e) => {
+                    eprintln!("bcsync demo-worker: {e}");
+                    ExitCode::from(1)
+                }
+            }
+        }
         Command::Init { path, force } => cli::init::run(&path, force),
         Command::Check { config } => std::fs::read_to_string(&config)
             .map_err(|e| format!("cannot read {}: {e}", config.display()))
             .and_then(|text| {
-                bc_core::Settings::from_toml_str(&text)
+                let settings = bc_core::Settings::from_toml_str(&text)
+                    .map_err(|e| format!("{}: {e}", config.display()))?;
+                cli::service::registry()
+                    .check(&settings)
                     .map_err(|e| format!("{}: {e}", config.display()))
             })
             .map(|_| println!("{}: settings are valid", config.display())),

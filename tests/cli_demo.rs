@@ -71,3 +71,51 @@ fn demo_with_faults_and_crashes_loses_and_duplicates_nothing() {
     check(&v);
     assert!(v["faults"].as_u64().unwrap() > 0, "{v}");
 }
+
+/// `--kills`: real worker processes SIGKILLed under faults; every kind reconciles from the
+/// sandboxes' and the ledger's own state.
+///
+/// Ignored while an open bug stands: documents, credit memos and totals reconcile, but 8 of 83
+/// receipts are missing from the ledger after the kills (and shipments were once duplicated);
+/// run it with `cargo test --test cli_demo -- --ignored` to see the figures.
+#[test]
+#[ignore = "open bug: receipts lost under real kills (issue 10); see the test's docs"]
+fn demo_with_real_kills_under_faults_loses_and_duplicates_nothing() {
+    let v = demo(&[
+        "--orders", "300", "--seed", "5", "--faults", "0.1", "--kills", "5",
+    ]);
+    check(&v);
+    assert!(v["kills"].as_u64().unwrap() >= 5, "{v}");
+    assert!(v["worker_runs"].as_u64().unwrap() > 5, "{v}");
+    assert!(v["faults"].as_u64().unwrap() > 0, "{v}");
+    for kind in ["documents", "receipts", "credit_memos", "shipments"] {
+        let k = &v[kind];
+        assert_eq!(k["lost"], 0, "{kind}: {v}");
+        assert_eq!(k["duplicated"], 0, "{kind}: {v}");
+        if k.get("unchecked").is_none() {
+            assert_eq!(
+                k["expected"].as_u64().unwrap(),
+                k["posted"].as_u64().unwrap() + k["excepted"].as_u64().unwrap(),
+                "{kind}: {v}"
+            );
+        }
+    }
+    // Work for every kind was made and synced.
+    assert!(v["documents"]["posted"].as_u64().unwrap() > 50, "{v}");
+    assert!(v["shipments"]["expected"].as_u64().unwrap() > 10, "{v}");
+    // One malformed order per 500 (at least one), in the exception queue by its id.
+    let malformed = v["malformed_orders"].as_object().expect("malformed_orders");
+    assert!(!malformed.is_empty(), "{v}");
+    for (order, why) in malformed {
+        let why = why.as_str().unwrap_or_default();
+        assert!(
+            !why.contains("NOT IN THE EXCEPTION QUEUE") && !why.contains("; posted"),
+            "order {order}: {why}"
+        );
+    }
+    assert_eq!(
+        v["documents"]["excepted"].as_u64().unwrap(),
+        malformed.len() as u64,
+        "{v}"
+    );
+}

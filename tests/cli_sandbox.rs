@@ -125,3 +125,23 @@ fn bad_fault_rate_is_refused_with_a_clear_message() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("--faults 1.5"), "{err}");
 }
+
+#[tokio::test]
+async fn bc365_magento_and_acumatica_sandboxes_print_their_url_and_credentials() {
+    for platform in ["bc365", "magento", "acumatica"] {
+        let (_child, v) = start(&[
+            "sandbox", platform, "--port", "0", "--orders", "3", "--json",
+        ]);
+        let base = v["base_url"].as_str().unwrap_or_default();
+        assert!(base.starts_with("http://127.0.0.1:"), "{platform}: {v}");
+        assert!(
+            v["credentials"].as_object().is_some_and(|c| !c.is_empty()),
+            "{platform}: {v}"
+        );
+        // The sandbox answers on that URL (its introspection route).
+        let resp = reqwest::get(format!("{base}/__sandbox/requests"))
+            .await
+            .unwrap();
+        assert!(resp.status().is_success(), "{platform}: {}", resp.status());
+    }
+}

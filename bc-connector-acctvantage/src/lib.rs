@@ -51,6 +51,7 @@
 
 mod api;
 mod clients;
+pub mod config;
 mod credit;
 mod db;
 mod erp;
@@ -62,7 +63,50 @@ mod setup;
 mod status;
 
 pub use api::{NewSalesOrder, NewSalesOrderLine, SalesOrderSummary, SourceTotals};
+pub use config::{AcctvantageConfig, PLATFORM};
 pub use erp::{Account, AccountKind, Erp, ErpOptions, NewProduct, StockLevel};
 pub use gl::{Journal, TrialBalance, TrialBalanceRow};
 pub use schema::{accounts, DEFAULT_PRODUCT_CLASS, DEFAULT_WAREHOUSE, SHIPPING_PRODUCT_CLASS};
 pub use status::SalesOrderStatus;
+
+/// Opens the ERP `config` names (what the registry calls). With the sync `settings`, the ERP
+/// takes its options from them ([`ErpOptions::from_settings`]) and sets up, once, the tax
+/// areas, receipt types and accounts they name ([`Erp::prepare_for`]).
+pub async fn connect(
+    config: &AcctvantageConfig,
+    settings: Option<&bc_core::Settings>,
+) -> bc_core::Result<Erp> {
+    let options = settings.map(ErpOptions::from_settings).unwrap_or_default();
+    let erp = Erp::open_with(&config.path, options).await.map_err(|e| {
+        bc_core::Error::new(
+            e.kind(),
+            format!(
+                "cannot open the ERP at `{}` (setting `ledger.path`): {e}",
+                config.path
+            ),
+        )
+    })?;
+    if let Some(settings) = settings {
+        erp.prepare_for(settings).await?;
+    }
+    Ok(erp)
+}
+
+/// [`connect`] with owned arguments, as a future that is `Send` for any caller (a registry's
+/// boxed constructor). sqlx's SQLite futures are not provably `Send` behind a higher-ranked
+/// bound (rustc's "implementation of `Send` is not general enough"), so the ERP is opened on
+/// a blocking thread of the current runtime.
+pub async fn connect_owned(
+    config: AcctvantageConfig,
+    settings: Option<bc_core::Settings>,
+) -> bc_core::Result<Erp> {
+    let handle = tokio::runtime::Handle::current();
+    tokio::task::spawn_blocking(move || handle.block_on(connect(&config, settings.as_ref())))
+        .await
+        .map_err(|e| {
+            bc_core::Error::new(
+                bc_core::ErrorKind::Internal,
+                format!("opening the ERP stopped: {e}"),
+            )
+        })?
+}

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::time::Duration;
 
-use bc_core::settings::Secret;
+use bc_core::settings::{PlatformSettings, Secret};
 use bc_core::{Error, Result};
 use serde::Deserialize;
 
@@ -192,6 +192,18 @@ impl AcumaticaConfig {
         Ok(c)
     }
 
+    /// Reads the `[ledger]` section (`platform = "acumatica"`) of the settings file: unknown
+    /// keys are refused and errors name the full key (`ledger.tenant`) and the value.
+    pub fn from_table(section: &PlatformSettings) -> Result<Self> {
+        section.expect_platform(crate::PLATFORM)?;
+        let c: AcumaticaConfig = section.parse()?;
+        c.validate()?;
+        Ok(AcumaticaConfig {
+            base_url: c.base_url.trim_end_matches('/').to_string(),
+            ..c
+        })
+    }
+
     /// Checks values that serde cannot.
     pub fn validate(&self) -> Result<()> {
         if !self.base_url.starts_with("http") {
@@ -222,4 +234,31 @@ impl AcumaticaConfig {
 
 fn toml_like(text: &str) -> Result<AcumaticaConfig> {
     toml::from_str::<AcumaticaConfig>(text).map_err(|e| Error::config("ledger", format!("{e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MIN: &str = "platform = \"acumatica\"\nbase_url = \"https://acme.acumatica.com/\"\ntenant = \"Company\"\nusername = \"api\"\npassword = \"pw-canary\"";
+
+    #[test]
+    fn from_table_reads_the_ledger_section_and_names_keys() {
+        let s = PlatformSettings::from_toml_str("ledger", MIN).unwrap();
+        let c = AcumaticaConfig::from_table(&s).expect("section");
+        assert_eq!(c.base_url, "https://acme.acumatica.com");
+        assert!(!format!("{c:?}").contains("pw-canary"));
+        let s =
+            PlatformSettings::from_toml_str("ledger", &format!("{MIN}\ntenantt = \"x\"")).unwrap();
+        let e = AcumaticaConfig::from_table(&s).unwrap_err().to_string();
+        assert!(e.contains("ledger.tenantt"), "{e}");
+        let s =
+            PlatformSettings::from_toml_str("ledger", &format!("{MIN}\nmax_concurrent = \"lots\""))
+                .unwrap();
+        let e = AcumaticaConfig::from_table(&s).unwrap_err().to_string();
+        assert!(
+            e.contains("ledger.max_concurrent") && e.contains("lots"),
+            "{e}"
+        );
+    }
 }

@@ -21,7 +21,7 @@
 use std::fmt;
 use std::time::Duration;
 
-use bc_core::settings::Secret;
+use bc_core::settings::{PlatformSettings, Secret};
 use bc_core::{Currency, Error, Result};
 use bc_http::RateLimits;
 use rust_decimal::Decimal;
@@ -207,6 +207,15 @@ impl Bc365Config {
         Ok(config)
     }
 
+    /// Reads the `[ledger]` section (`platform = "bc365"`) of the settings file: unknown keys
+    /// are refused and errors name the full key (`ledger.company_id`) and the value.
+    pub fn from_table(section: &PlatformSettings) -> Result<Self> {
+        section.expect_platform(crate::PLATFORM)?;
+        let config: Bc365Config = section.parse()?;
+        config.validate()?;
+        Ok(config)
+    }
+
     /// Checks values the types cannot: ids, lengths, URLs.
     pub fn validate(&self) -> Result<()> {
         let guid = |key: &str, v: &str| {
@@ -302,6 +311,21 @@ fn toml_de<T: serde::de::DeserializeOwned>(text: &str) -> Result<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn from_table_reads_the_ledger_section() {
+        let s = PlatformSettings::from_toml_str("ledger", &format!("platform = \"bc365\"\n{MIN}"))
+            .unwrap();
+        let c = Bc365Config::from_table(&s).expect("section");
+        assert_eq!(c.environment, "production");
+        let s = PlatformSettings::from_toml_str(
+            "ledger",
+            &format!("platform = \"bc365\"\n{MIN}\ncompany = \"x\""),
+        )
+        .unwrap();
+        let e = Bc365Config::from_table(&s).unwrap_err().to_string();
+        assert!(e.contains("ledger.company"), "{e}");
+    }
 
     const MIN: &str = r#"
 tenant_id = "contoso.onmicrosoft.com"

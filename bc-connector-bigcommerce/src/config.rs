@@ -177,3 +177,50 @@ impl BigCommerceConfig {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use secrecy::ExposeSecret;
+
+    const MIN: &str =
+        "platform = \"bigcommerce\"\nstore_hash = \"abc123\"\naccess_token = \"tok-canary\"";
+
+    fn section(text: &str) -> PlatformSettings {
+        PlatformSettings::from_toml_str("storefront", text).expect("a section")
+    }
+
+    #[test]
+    fn from_table_reads_the_former_keys_and_names_bad_ones() {
+        let c = BigCommerceConfig::from_table(&section(&format!(
+            "{MIN}\nbase_url = \"http://127.0.0.1:9\"\nrequests_per_window = 450\nwebhook_secret = \"wh\""
+        )))
+        .expect("the former [storefront] keys");
+        assert_eq!(c.base_url(), "http://127.0.0.1:9/stores/abc123");
+        assert_eq!(c.access_token.expose_secret(), "tok-canary");
+        assert!(c.webhook_secret.is_some());
+        assert!(!format!("{c:?}").contains("tok-canary"));
+        let e = BigCommerceConfig::from_table(&section(&format!("{MIN}\nstore_hsh = \"x\"")))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("storefront.store_hsh"), "{e}");
+        let e = BigCommerceConfig::from_table(&section(&format!(
+            "{MIN}\nrequests_per_window = \"lots\""
+        )))
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("storefront.requests_per_window") && e.contains("lots"),
+            "{e}"
+        );
+        let e = BigCommerceConfig::from_table(&section(
+            "platform = \"bigcommerce\"\nstore_hash = \"abc\"\naccess_token = \"env:BCSYNC_TEST_UNSET_VAR\"",
+        ))
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("storefront.access_token") && e.contains("BCSYNC_TEST_UNSET_VAR"),
+            "{e}"
+        );
+    }
+}

@@ -1,7 +1,8 @@
 //! [`MagentoConfig`]: connecting to one Magento store's admin REST API.
 //!
 //! ```toml
-//! [storefront.magento]
+//! [storefront]
+//! platform = "magento"
 //! base_url = "https://shop.example.com"   # the store's base URL; /rest/{store_code}/V1 is added
 //! store_code = "default"                  # or "all"
 //! admin_username = "bcsync"               # an admin user (token from /V1/integration/admin/token)
@@ -199,11 +200,20 @@ impl MagentoConfig {
         }
     }
 
-    /// Reads the `[storefront.magento]` table (as serde data, e.g. from bc-core's settings)
+    /// Reads the `[storefront]` table (as serde data, e.g. from bc-core's settings)
     /// and validates it; unknown keys are refused with their name.
     pub fn from_value(table: serde_json::Value) -> Result<Self> {
         let c: MagentoConfig = serde_json::from_value(table)
-            .map_err(|e| Error::config("storefront.magento", e.to_string()))?;
+            .map_err(|e| Error::config("storefront", e.to_string()))?;
+        c.validate()?;
+        Ok(c)
+    }
+
+    /// Reads the `[storefront]` section (`platform = "magento"`) of the settings file: unknown
+    /// keys are refused and errors name the full key (`storefront.base_url`) and the value.
+    pub fn from_table(section: &bc_core::settings::PlatformSettings) -> Result<Self> {
+        section.expect_platform(crate::PLATFORM)?;
+        let c: MagentoConfig = section.parse()?;
         c.validate()?;
         Ok(c)
     }
@@ -213,39 +223,39 @@ impl MagentoConfig {
         let url = self.base_url.trim();
         if !(url.starts_with("https://") || url.starts_with("http://")) {
             return Err(Error::config(
-                "storefront.magento.base_url",
+                "storefront.base_url",
                 format!("`{url}` is not an http(s) URL"),
             ));
         }
         if self.store_code.trim().is_empty() || self.store_code.contains('/') {
             return Err(Error::config(
-                "storefront.magento.store_code",
+                "storefront.store_code",
                 "must be a store code such as `default` or `all`",
             ));
         }
         self.auth_mode()?;
         if self.page_size == 0 || self.page_size > 300 {
             return Err(Error::config(
-                "storefront.magento.page_size",
+                "storefront.page_size",
                 "must be 1–300 (Magento's maximum SearchCriteria pageSize)",
             ));
         }
         if self.inventory_batch_size == 0 {
             return Err(Error::config(
-                "storefront.magento.inventory_batch_size",
+                "storefront.inventory_batch_size",
                 "must be at least 1",
             ));
         }
         if self.inventory_source.trim().is_empty() {
             return Err(Error::config(
-                "storefront.magento.inventory_source",
+                "storefront.inventory_source",
                 "must name an MSI source code",
             ));
         }
         for s in &self.statuses {
             if s.status.trim().is_empty() || s.state.trim().is_empty() {
                 return Err(Error::config(
-                    "storefront.magento.statuses",
+                    "storefront.statuses",
                     "every status needs `status` and `state`",
                 ));
             }
@@ -266,19 +276,19 @@ impl MagentoConfig {
                 password: p.clone(),
             }),
             (None, Some(_), None) => Err(Error::config(
-                "storefront.magento.admin_password",
+                "storefront.admin_password",
                 "is required with `admin_username`",
             )),
             (None, None, Some(_)) => Err(Error::config(
-                "storefront.magento.admin_username",
+                "storefront.admin_username",
                 "is required with `admin_password`",
             )),
             (None, None, None) => Err(Error::config(
-                "storefront.magento.access_token",
+                "storefront.access_token",
                 "give `access_token` or `admin_username` + `admin_password`",
             )),
             _ => Err(Error::config(
-                "storefront.magento.access_token",
+                "storefront.access_token",
                 "give either `access_token` or `admin_username` + `admin_password`, not both",
             )),
         }
@@ -312,27 +322,44 @@ mod tests {
             json!({"base_url": "https://shop.example.com", "admin_username": "a"}),
         )
         .unwrap_err();
-        assert!(
-            e.to_string().contains("storefront.magento.admin_password"),
-            "{e}"
-        );
+        assert!(e.to_string().contains("storefront.admin_password"), "{e}");
         let e =
             MagentoConfig::from_value(json!({"base_url": "shop.example.com", "access_token": "t"}))
                 .unwrap_err();
-        assert!(e.to_string().contains("storefront.magento.base_url"), "{e}");
+        assert!(e.to_string().contains("storefront.base_url"), "{e}");
         let e = MagentoConfig::from_value(
             json!({"base_url": "https://s.example", "access_token": "t", "page_size": 301}),
         )
         .unwrap_err();
-        assert!(
-            e.to_string().contains("storefront.magento.page_size"),
-            "{e}"
-        );
+        assert!(e.to_string().contains("storefront.page_size"), "{e}");
         let ok = MagentoConfig::from_value(
             json!({"base_url": "https://s.example", "access_token": "t"}),
         )
         .unwrap();
         assert_eq!(ok.rest_base(), "https://s.example/rest/default");
+    }
+
+    #[test]
+    fn from_table_reads_the_storefront_section() {
+        let text =
+            "platform = \"magento\"\nbase_url = \"https://s.example\"\naccess_token = \"tok\"";
+        let s = bc_core::settings::PlatformSettings::from_toml_str("storefront", text).unwrap();
+        let c = MagentoConfig::from_table(&s).unwrap();
+        assert_eq!(c.rest_base(), "https://s.example/rest/default");
+        let s = bc_core::settings::PlatformSettings::from_toml_str(
+            "storefront",
+            &format!("{text}\npage_size = 0"),
+        )
+        .unwrap();
+        let e = MagentoConfig::from_table(&s).unwrap_err().to_string();
+        assert!(e.contains("storefront.page_size"), "{e}");
+        let s = bc_core::settings::PlatformSettings::from_toml_str(
+            "storefront",
+            &format!("{text}\nstore_cod = \"x\""),
+        )
+        .unwrap();
+        let e = MagentoConfig::from_table(&s).unwrap_err().to_string();
+        assert!(e.contains("storefront.store_cod"), "{e}");
     }
 
     #[test]

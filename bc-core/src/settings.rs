@@ -23,14 +23,22 @@ use crate::fulfilment::OrderStatus;
 use crate::ids::SourceCode;
 use crate::item::ItemType;
 
+mod legacy;
+pub mod platform;
+
+pub use legacy::{LedgerSettings, StorefrontSettings};
+pub use platform::{parse_table, PlatformSettings, PlatformTable};
+
 /// All settings of one storefront ⇄ ledger connection.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Settings {
-    /// The storefront and how to reach it.
-    pub storefront: StorefrontSettings,
-    /// The ledger and how to reach it.
-    pub ledger: LedgerSettings,
+    /// The storefront: `platform` and the platform's own keys (read by its connector).
+    #[serde(deserialize_with = "platform::storefront_section")]
+    pub storefront: PlatformSettings,
+    /// The ledger: `platform` and the platform's own keys (read by its connector).
+    #[serde(deserialize_with = "platform::ledger_section")]
+    pub ledger: PlatformSettings,
     /// Where the engine keeps its state.
     #[serde(default)]
     pub state: StateSettings,
@@ -108,120 +116,6 @@ impl fmt::Debug for Secret {
 impl<'de> Deserialize<'de> for Secret {
     fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
         Ok(Secret::new(String::deserialize(d)?))
-    }
-}
-
-/// The storefront of the connection.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(tag = "platform", rename_all = "snake_case", deny_unknown_fields)]
-pub enum StorefrontSettings {
-    /// BigCommerce (REST v2/v3).
-    Bigcommerce {
-        /// The store hash (`stores/{store_hash}`).
-        store_hash: String,
-        /// The API account's access token (`X-Auth-Token`).
-        access_token: Secret,
-        /// API base URL; default `https://api.bigcommerce.com`. Plain `http` only for loopback.
-        #[serde(default)]
-        base_url: Option<String>,
-        /// Requests per rate window of the store's plan (default 150 per 30 s, Standard).
-        #[serde(default)]
-        requests_per_window: Option<u32>,
-        /// Secret for verifying webhook deliveries.
-        #[serde(default)]
-        webhook_secret: Option<Secret>,
-    },
-    /// Magento 2 / Adobe Commerce (REST).
-    Magento {
-        /// Store base URL.
-        base_url: String,
-        /// Integration access token.
-        access_token: Secret,
-    },
-}
-
-impl StorefrontSettings {
-    /// The platform name.
-    pub fn platform(&self) -> &'static str {
-        match self {
-            StorefrontSettings::Bigcommerce { .. } => "bigcommerce",
-            StorefrontSettings::Magento { .. } => "magento",
-        }
-    }
-}
-
-/// The ledger of the connection.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(tag = "platform", rename_all = "snake_case", deny_unknown_fields)]
-pub enum LedgerSettings {
-    /// The embedded AcctVantage-style ERP (SQLite file), the default that needs no account.
-    Acctvantage {
-        /// Path of the ERP's SQLite file.
-        #[serde(default = "default_erp_path")]
-        path: String,
-    },
-    /// QuickBooks Online (Accounting API v3).
-    Qbo {
-        /// The company (realm) id.
-        realm_id: String,
-        /// OAuth2 client id.
-        client_id: String,
-        /// OAuth2 client secret.
-        client_secret: Secret,
-        /// OAuth2 refresh token (rotated tokens are handed back to the host program).
-        refresh_token: Secret,
-        /// API base URL; default `https://quickbooks.api.intuit.com`.
-        #[serde(default)]
-        base_url: Option<String>,
-        /// Token endpoint; default Intuit's.
-        #[serde(default)]
-        token_url: Option<String>,
-        /// `minorversion` sent with every request (default 75).
-        #[serde(default)]
-        minor_version: Option<u32>,
-    },
-    /// Microsoft Dynamics 365 Business Central (API v2.0).
-    Bc365 {
-        /// Azure AD tenant id.
-        tenant_id: String,
-        /// Environment name (`production`, `sandbox`).
-        environment: String,
-        /// Company id.
-        company_id: String,
-        /// OAuth2 client id.
-        client_id: String,
-        /// OAuth2 client secret.
-        client_secret: Secret,
-        /// API base URL override.
-        #[serde(default)]
-        base_url: Option<String>,
-    },
-    /// Acumatica (contract-based REST, Default endpoint).
-    Acumatica {
-        /// Instance URL.
-        base_url: String,
-        /// Tenant / company.
-        tenant: String,
-        /// User name.
-        username: String,
-        /// Password.
-        password: Secret,
-    },
-}
-
-fn default_erp_path() -> String {
-    "bcsync-erp.sqlite".to_string()
-}
-
-impl LedgerSettings {
-    /// The platform name.
-    pub fn platform(&self) -> &'static str {
-        match self {
-            LedgerSettings::Acctvantage { .. } => "acctvantage",
-            LedgerSettings::Qbo { .. } => "qbo",
-            LedgerSettings::Bc365 { .. } => "bc365",
-            LedgerSettings::Acumatica { .. } => "acumatica",
-        }
     }
 }
 

@@ -163,3 +163,85 @@ fn shipping_is_on_with_or_without_its_section() {
     let s = Settings::from_toml_str(&without).unwrap();
     assert!(s.shipping.enabled, "S1 is on by default");
 }
+
+mod platform_sections {
+    use bc_core::settings::{LedgerSettings, PlatformSettings};
+    use bc_core::Settings;
+    use serde::Deserialize;
+
+    const EXAMPLE: &str = include_str!("../../examples/bcsync.toml");
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct CsvConfig {
+        dir: String,
+        #[serde(default)]
+        batch: Option<u32>,
+    }
+
+    fn ledger(text: &str) -> PlatformSettings {
+        PlatformSettings::from_toml_str("ledger", text).expect("a section")
+    }
+
+    #[test]
+    fn the_example_keeps_platform_and_its_own_keys() {
+        let s = Settings::from_toml_str(EXAMPLE).unwrap();
+        assert_eq!(s.storefront.platform, "bigcommerce");
+        assert_eq!(s.storefront.section, "storefront");
+        assert_eq!(s.storefront.table["store_hash"].as_str(), Some("abc123"));
+        assert!(!s.storefront.table.contains_key("platform"));
+        assert_eq!(s.ledger.platform, "acctvantage");
+        // The former closed shape still reads the same keys.
+        match LedgerSettings::from_platform(&s.ledger).unwrap() {
+            LedgerSettings::Acctvantage { path } => assert_eq!(path, "bcsync-erp.sqlite"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn errors_name_the_full_key_and_the_value() {
+        let e = ledger("platform = \"csv\"\ndri = \"out\"")
+            .parse::<CsvConfig>()
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("ledger.dri"), "{e}");
+        let e = ledger("platform = \"csv\"")
+            .parse::<CsvConfig>()
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("ledger.dir") && e.contains("required"), "{e}");
+        let e = ledger("platform = \"csv\"\ndir = \"out\"\nbatch = \"many\"")
+            .parse::<CsvConfig>()
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("ledger.batch") && e.contains("many"), "{e}");
+        let e = PlatformSettings::from_toml_str("ledger", "dir = \"x\"")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("ledger.platform"), "{e}");
+        let e = LedgerSettings::from_platform(&ledger(
+            "platform = \"qbo\"\nrealm_id = \"1\"\nclient_id = \"c\"\nclient_secret = \"s\"",
+        ))
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("ledger.refresh_token"), "{e}");
+    }
+
+    #[test]
+    fn a_missing_platform_fails_the_whole_file_naming_it() {
+        let bad = EXAMPLE.replace("platform = \"acctvantage\"", "");
+        let e = Settings::from_toml_str(&bad).unwrap_err().to_string();
+        assert!(e.contains("ledger.platform"), "{e}");
+    }
+
+    #[test]
+    fn debug_shows_key_names_never_values() {
+        let l = ledger("platform = \"csv\"\ndir = \"out\"\ntoken = \"canary-77\"");
+        let d = format!("{l:?}");
+        assert!(d.contains("token") && !d.contains("canary-77"), "{d}");
+        l.expect_platform("csv").unwrap();
+        let e = l.expect_platform("qbo").unwrap_err().to_string();
+        assert!(e.contains("ledger.platform") && e.contains("csv"), "{e}");
+    }
+}

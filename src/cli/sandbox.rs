@@ -14,6 +14,12 @@ pub enum Platform {
     Bigcommerce,
     /// QuickBooks Online (Accounting API v3).
     Qbo,
+    /// Microsoft Dynamics 365 Business Central (API v2.0).
+    Bc365,
+    /// Magento 2 / Adobe Commerce (REST).
+    Magento,
+    /// Acumatica (contract-based REST, Default endpoint).
+    Acumatica,
 }
 
 /// Options of `bcsync sandbox`.
@@ -100,6 +106,69 @@ pub async fn run(args: SandboxArgs) -> Result<(), String> {
                 credentials["access_token"].as_str().unwrap_or_default(),
                 served.base_url,
                 credentials["realm_id"].as_str().unwrap_or_default()
+            );
+            keep = Box::new(sandbox);
+            (served, credentials, example)
+        }
+        Platform::Bc365 => {
+            let mut config = bc_sandbox_bc365::Bc365SandboxConfig::seeded(args.seed, args.faults);
+            config.faults = faults;
+            let sandbox = bc_sandbox_bc365::Bc365Sandbox::new(config);
+            let served = sandbox.serve(args.port).await.map_err(|e| {
+                format!(
+                    "cannot serve the Business Central sandbox on 127.0.0.1:{}: {e}",
+                    args.port
+                )
+            })?;
+            let credentials = sandbox.credentials_json();
+            let example = format!(
+                "get a token from {}/<tenant>/oauth2/v2.0/token (client credentials), then GET {}/v2.0/<tenant>/<environment>/api/v2.0/companies",
+                served.base_url, served.base_url
+            );
+            keep = Box::new(sandbox);
+            (served, credentials, example)
+        }
+        Platform::Magento => {
+            let config = bc_sandbox_magento::MagentoConfig {
+                faults,
+                ..Default::default()
+            };
+            let (sandbox, served) = bc_sandbox_magento::MagentoSandbox::serve_seeded(
+                config,
+                args.port,
+                args.seed,
+                args.orders,
+            )
+            .await
+            .map_err(|e| {
+                format!(
+                    "cannot serve the Magento sandbox on 127.0.0.1:{}: {e}",
+                    args.port
+                )
+            })?;
+            let credentials = sandbox.credentials_json();
+            let example = format!(
+                "curl -H 'Authorization: Bearer <access_token>' '{}/rest/default/V1/orders?searchCriteria[pageSize]=5'",
+                served.base_url
+            );
+            keep = Box::new(sandbox);
+            (served, credentials, example)
+        }
+        Platform::Acumatica => {
+            let mut config =
+                bc_sandbox_acumatica::AcumaticaSandboxConfig::seeded(args.seed, args.faults, 0);
+            config.faults = faults;
+            let sandbox = bc_sandbox_acumatica::AcumaticaSandbox::new(config);
+            let served = sandbox.serve(args.port).await.map_err(|e| {
+                format!(
+                    "cannot serve the Acumatica sandbox on 127.0.0.1:{}: {e}",
+                    args.port
+                )
+            })?;
+            let credentials = sandbox.credentials_json();
+            let example = format!(
+                "curl -c jar -H 'Content-Type: application/json' -d '{{\"name\":\"<username>\",\"password\":\"<password>\",\"tenant\":\"<tenant>\"}}' {}/entity/auth/login",
+                served.base_url
             );
             keep = Box::new(sandbox);
             (served, credentials, example)

@@ -3,19 +3,14 @@
 
 use std::path::Path;
 use std::sync::Arc;
-use std::time::Duration;
 
-use bc_connector_acctvantage::{Erp, ErpOptions};
-use bc_connector_bigcommerce::{BigCommerce, BigCommerceConfig};
-use bc_connector_qbo::{QboLedger, QboOptions};
-use bc_core::settings::{LedgerSettings, StorefrontSettings};
-use bc_core::{Ledger, Settings, Storefront};
+use bc_core::Settings;
 use bc_engine::{
     Engine, EntityKind, ExceptionFilter, ExceptionStatus, Job, LogQuery, Outcome, Scheduler,
     StateStore,
 };
-use bc_http::{RateLimits, ReqwestTransport};
 use bc_state::SqliteStateStore;
+use bcsync::{ConnectContext, Registry};
 
 /// Reads and validates a settings file; errors name the file and the key.
 pub fn load(path: &Path) -> Result<Settings, String> {
@@ -38,84 +33,47 @@ pub async fn open_state(settings: &Settings) -> Result<Arc<dyn StateStore>, Stri
     Ok(Arc::new(store))
 }
 
-async fn storefront(settings: &Settings) -> Result<Arc<dyn Storefront>, String> {
-    match &settings.storefront {
-        StorefrontSettings::Bigcommerce {
-            store_hash,
-            access_token,
-            base_url,
-            requests_per_window,
-            ..
-        } => {
-            let token = access_token
-                .resolve("storefront.access_token")
-                .map_err(|e| e.to_string())?;
-            let mut config = BigCommerceConfig::new(store_hash.clone(), token);
-            if let Some(base) = base_url {
-                config = config.with_api_base(base.clone());
-            }
-            if let Some(n) = requests_per_window {
-                config = config.with_limits(
-                    RateLimits::new(*n, Duration::from_secs(30)).with_max_in_flight(8),
-                );
-            }
-            let sf = BigCommerce::new(config).map_err(|e| format!("storefront: {e}"))?;
-            Ok(Arc::new(sf))
-        }
-        StorefrontSettings::Magento { .. } => Err(
-            "storefront.platform = \"magento\" is not supported yet: only \"bigcommerce\" is"
-                .into(),
-        ),
-    }
+/// The registry of the program: every built-in connector.
+pub fn registry() -> Registry {
+    Registry::with_builtins()
 }
 
-async fn ledger(settings: &Settings) -> Result<Arc<dyn Ledger>, String> {
-    match &settings.ledger {
-        LedgerSettings::Acctvantage { path } => {
-            let erp = Erp::open_with(path, ErpOptions::from_settings(settings))
-                .await
-                .map_err(|e| {
-                    format!("cannot open the ERP at `{path}` (setting `ledger.path`): {e}")
-                })?;
-            // Sets up, once, the tax areas, receipt types and accounts the settings name.
-            erp.prepare_for(settings)
-                .await
-                .map_err(|e| format!("ledger: {e}"))?;
-            Ok(Arc::new(erp))
-        }
-        LedgerSettings::Qbo { .. } => {
-            let options = QboOptions::from_settings(&settings.ledger).map_err(|e| e.to_string())?;
-            let base = options.base_url.clone();
-            let transport = Arc::new(ReqwestTransport::new().map_err(|e| e.to_string())?);
-            let qbo = QboLedger::connect(options, transport).await.map_err(|e| {
-                format!("cannot reach QuickBooks Online at {base}: {e} (check `ledger.realm_id`, `ledger.client_id`, `ledger.client_secret` and `ledger.refresh_token`)")
-            })?;
-            Ok(Arc::new(qbo))
-        }
-        other => Err(format!(
-            "ledger.platform = \"{}\" is not supported yet: use \"acctvantage\" or \"qbo\"",
-            other.platform()
-        )),
-    }
+/// The context of connectors built from the settings file at `config`.
+pub fn context(config: &Path, settings: &Settings) -> ConnectContext {
+    ConnectContext::new()
+        .with_base_dir(config.parent().map(Path::to_path_buf).unwrap_or_default())
+        .with_settings(settings.clone())
 }
 
-/// Connects to both platforms and the state store, and checks the statuses the settings name
-/// against the storefront's.
-pub async fn connect(settings: &Settings) -> Result<Engine, String> {
-    let sf = storefront(settings).await?;
+/// Connects to both platforms (through the registry) and the state store, and checks the
+/// statuses the settings name against the storefront's.
+pub async fn connect(config: &Path, settings: &Settings) -> Result<Engine, String> {
+    let registry = registry();
+    let ctx = context(config, settings);
+    let sf = registry
+        .storefront(&settings.storefront, ctx.clone())
+        .await
+        .map_err(|e| format!("storefront: {e}"))?;
     let statuses = sf.statuses().await.map_err(|e| {
-        let url = match &settings.storefront {
-            StorefrontSettings::Bigcommerce { base_url, .. } => base_url
-                .clone()
-                .unwrap_or_else(|| "https://api.bigcommerce.com".into()),
-            StorefrontSettings::Magento { base_url, .. } => base_url.clone(),
-        };
-        format!("cannot reach the storefront at {url}: {e} (check `storefront.base_url`, `storefront.store_hash` and `storefront.access_token`)")
+        let url = settings
+            .storefront
+            .table
+            .get("base_url")
+            .and_then(|v| v.as_str())
+            .map(str::to_string)
+            .unwrap_or_else(|| match settings.storefront.platform.as_str() {
+                "bigcommerce" => "https://api.bigcommerce.com".into(),
+                other => format!("the {other} default"),
+            });
+        format!("cannot reach the storefront at {url}: {e} (check `storefront.base_url`, the store's id and `storefront.access_token`)")
     })?;
     settings
         .check_statuses(&statuses)
         .map_err(|e| e.to_string())?;
-    let lg = ledger(settings).await?;
+    let lg = registry
+        .ledger(&settings.ledger, ctx)
+        .await
+        .map_err(|e| format!("ledger: {e}"))?;
     let state = open_state(settings).await?;
     Ok(Engine::new(sf, lg, state, settings.clone()))
 }
@@ -124,7 +82,7 @@ pub async fn connect(settings: &Settings) -> Result<Engine, String> {
 pub async fn sync(config: &Path, job: &str, json: bool) -> Result<(), String> {
     let job: Job = job.parse().map_err(|e: bc_core::Error| e.to_string())?;
     let settings = load(config)?;
-    let engine = connect(&settings).await?;
+    let engine = connect(config, &settings).await?;
     let report = engine.run(job).await.map_err(|e| format!("{job}: {e}"))?;
     if json {
         println!(
@@ -158,7 +116,7 @@ pub async fn sync(config: &Path, job: &str, json: bool) -> Result<(), String> {
 /// `bcsync run`: the service, every job on its interval until Ctrl-C.
 pub async fn run(config: &Path) -> Result<(), String> {
     let settings = load(config)?;
-    let engine = Arc::new(connect(&settings).await?);
+    let engine = Arc::new(connect(config, &settings).await?);
     let intervals = Scheduler::intervals_from(&settings);
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let (scheduler, handle) = Scheduler::new(engine, intervals);
@@ -289,7 +247,7 @@ pub async fn exceptions(config: &Path, cmd: ExceptionsCommand) -> Result<(), Str
                 return Err(format!("no open exception for {e} {key}"));
             }
             drop(state);
-            let engine = connect(&settings).await?;
+            let engine = connect(config, &settings).await?;
             if let Some(job) = job_of(kind) {
                 let r = engine.run(job).await.map_err(|e| e.to_string())?;
                 println!(
@@ -363,7 +321,7 @@ pub async fn log(
 /// `bcsync audit`: the monitoring sweep (Y2).
 pub async fn audit(config: &Path) -> Result<(), String> {
     let settings = load(config)?;
-    let engine = connect(&settings).await?;
+    let engine = connect(config, &settings).await?;
     let report = engine.audit().await.map_err(|e| e.to_string())?;
     println!("{report}");
     Ok(())

@@ -1,13 +1,9 @@
-//! `bcsync demo`: the whole order-to-cash cycle on embedded defaults.
-//!
-//! Starts the BigCommerce sandbox in-process, generates orders, syncs them into the embedded
-//! AcctVantage-style ERP (or the QuickBooks Online sandbox), plays the part of the people in
-//! the ERP (shipments, stock changes, completed orders) and of the merchant (refunds), runs
-//! every job, and ends with a reconciliation computed from both sides' own state: what the
-//! sandbox and the ledger hold, not what the engine says it did.
+//! The in-process demo (`bcsync demo` without `--kills`): the engine runs in this process over
+//! the sandboxes' routers (no sockets); `--crashes N` "crashes" it by dropping its future at
+//! seeded random moments and opening a new engine on the same state file.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -16,99 +12,21 @@ use bc_connector_bigcommerce::{BigCommerce, BigCommerceConfig};
 use bc_connector_qbo::{QboLedger, QboOptions};
 use bc_core::money::round_dp;
 use bc_core::{Currency, ImportId, Ledger, LedgerRef, Settings, ShipmentLine, Storefront};
-use bc_engine::{
-    Engine, EngineOptions, EntityKind, ExceptionFilter, ExceptionReason, Job, RunReport, StateStore,
-};
-use bc_http::{RateLimits, RetryPolicy, RouterTransport};
+use bc_engine::{Engine, EngineOptions, EntityKind, ExceptionFilter, Job, RunReport, StateStore};
+use bc_http::{RateLimits, RouterTransport};
 use bc_sandbox::faults::FaultPlan;
 use bc_sandbox_bigcommerce::{BigCommerceConfig as SandboxConfig, BigCommerceSandbox};
 use bc_sandbox_qbo::{QboConfig, QboSandbox};
 use bc_state::SqliteStateStore;
-use indicatif::{ProgressBar, ProgressStyle};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rust_decimal::Decimal;
 use secrecy::SecretString;
-use serde::Serialize;
 
-/// The settings the demo runs with.
-pub const DEMO_SETTINGS: &str = include_str!("demo_settings.toml");
-
-/// The BigCommerce status orders are imported from, and the one they move to.
-const AWAITING_FULFILLMENT: u8 = 11;
-
-/// Which ledger the demo posts to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum DemoLedger {
-    /// The embedded AcctVantage-style ERP (SQLite).
-    Acctvantage,
-    /// The QuickBooks Online sandbox.
-    Qbo,
-}
-
-/// Options of `bcsync demo`.
-#[derive(Clone, Debug, clap::Args)]
-pub struct DemoArgs {
-    /// Orders to generate in the BigCommerce sandbox (about a third await fulfilment and are
-    /// imported; the rest are history: shipped, completed, refunded…).
-    #[arg(long, default_value_t = 1000)]
-    pub orders: u64,
-    /// Seed of the generated store, orders, faults and crash points.
-    #[arg(long, default_value_t = 1)]
-    pub seed: u64,
-    /// The ledger.
-    #[arg(long, value_enum, default_value_t = DemoLedger::Acctvantage)]
-    pub ledger: DemoLedger,
-    /// Share of sandbox requests that fail (0.0–1.0): 5xx and 429, connection resets,
-    /// "commit then fail" (the write happens, the answer is lost), hangs.
-    #[arg(long, default_value_t = 0.0)]
-    pub faults: f64,
-    /// Times the engine is killed mid-import (at seeded random moments) and restarted on the
-    /// same state file.
-    #[arg(long, default_value_t = 0)]
-    pub crashes: u32,
-    /// The BigCommerce store's request quota per 30 s window (the Standard plan has 150; the
-    /// demo's store is on a larger plan so that 1,000 orders take seconds, not minutes).
-    #[arg(long, default_value_t = 6000)]
-    pub quota: u32,
-    /// Where the ERP and state files go (default: a new folder under the system temp dir).
-    #[arg(long)]
-    pub dir: Option<PathBuf>,
-    /// Print the summary as one JSON object.
-    #[arg(long)]
-    pub json: bool,
-}
-
-/// The reconciliation summary (`--json` prints it).
-#[derive(Debug, Serialize)]
-pub struct Summary {
-    /// Orders in an importable status when the run began.
-    pub orders_seen: usize,
-    /// Of those, orders with a document in the ledger.
-    pub posted: usize,
-    /// Of those, orders without a document that are in the exception queue.
-    pub exceptions: usize,
-    /// Exceptions grouped by reason.
-    pub exception_reasons: BTreeMap<String, usize>,
-    /// Orders with neither a ledger document nor an exception.
-    pub lost: usize,
-    /// Ledger documents beyond one per import id.
-    pub duplicated: usize,
-    /// Σ of the storefront totals of the posted orders, per currency.
-    pub storefront_total: BTreeMap<String, String>,
-    /// Σ of the ledger totals of their documents, per currency.
-    pub ledger_total: BTreeMap<String, String>,
-    /// Requests per order seen, by side.
-    pub requests_per_order: BTreeMap<String, f64>,
-    /// Crashes actually injected.
-    pub crashes: u32,
-    /// Faults injected by the sandboxes.
-    pub faults: u64,
-    /// What the other jobs did.
-    pub jobs: BTreeMap<String, String>,
-    /// Wall time.
-    pub elapsed_ms: u128,
-}
+use super::{
+    demo_settings, describe, err, fast_retry, importable, injected, progress, reason_group, round2,
+    work_dir, DemoArgs, DemoLedger, Summary, AWAITING_FULFILLMENT,
+};
 
 enum LedgerSide {
     Erp(Arc<Erp>),
@@ -127,98 +45,6 @@ impl LedgerSide {
     }
 }
 
-fn err(context: &str) -> impl Fn(bc_core::Error) -> String + '_ {
-    move |e| format!("{context}: {e}")
-}
-
-fn progress(len: u64, label: &str, quiet: bool) -> ProgressBar {
-    if quiet {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::new(len);
-    bar.set_style(
-        ProgressStyle::with_template("{prefix:>10} [{bar:40}] {pos}/{len} {msg}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar())
-            .progress_chars("=> "),
-    );
-    bar.set_prefix(label.to_string());
-    bar
-}
-
-/// The QuickBooks Online sandbox company's names for what the ERP calls by code.
-const QBO_NAMES: &[(&str, &str)] = &[
-    ("income_account = \"4000\"", "income_account = \"Sales of Product Income\""),
-    ("expense_account = \"5000\"", "expense_account = \"Cost of Goods Sold\""),
-    ("cogs_account = \"5000\"", "cogs_account = \"Cost of Goods Sold\""),
-    ("asset_account = \"1200\"", "asset_account = \"Inventory Asset\""),
-    ("discount_gl = \"4900\"", "discount_gl = \"Discounts given\""),
-    ("gift_card_liability_gl = \"2300\"", "gift_card_liability_gl = \"Gift Card Liability\""),
-    ("store_credit_gl = \"2310\"", "store_credit_gl = \"Gift Card Liability\""),
-    ("shipping_gl = \"4100\"", "shipping_gl = \"Shipping Income\""),
-    ("handling_gl = \"4110\"", "handling_gl = \"Shipping Income\""),
-    ("wrapping_gl = \"4120\"", "wrapping_gl = \"Sales of Product Income\""),
-    ("rounding_gl = \"6990\"", "rounding_gl = \"Sales of Product Income\""),
-    ("deposit_account = \"1050\"", "deposit_account = \"Payments Clearing\""),
-    ("refund_clearing_account = \"1050\"", "refund_clearing_account = \"Payments Clearing\""),
-    ("[posting]\n", "[posting]\nnon_taxable_code = \"NON\"\n"),
-    (
-        "[ledger]\nplatform = \"acctvantage\"",
-        "[ledger]\nplatform = \"qbo\"\nrealm_id = \"9130355377388166\"\nclient_id = \"sandbox\"\nclient_secret = \"sandbox\"\nrefresh_token = \"sandbox\"",
-    ),
-];
-
-fn demo_settings(ledger: DemoLedger) -> Result<Settings, String> {
-    let mut text = DEMO_SETTINGS.to_string();
-    if ledger == DemoLedger::Qbo {
-        for (from, to) in QBO_NAMES {
-            if !text.contains(from) {
-                return Err(format!(
-                    "demo settings: `{from}` not found (the QuickBooks names are out of date)"
-                ));
-            }
-            text = text.replace(from, to);
-        }
-        // The sandbox company is a US company with two sales tax codes; every storefront rate
-        // maps to its "California" code (the amounts are the storefront's anyway).
-        let mut out = String::new();
-        let mut in_tax = false;
-        for line in text.lines() {
-            if line.starts_with('[') {
-                in_tax = line == "[tax_map]";
-            }
-            match line.split_once(" = ") {
-                Some((zone, _)) if in_tax => out.push_str(&format!("{zone} = \"California\"\n")),
-                _ => {
-                    out.push_str(line);
-                    out.push('\n');
-                }
-            }
-        }
-        text = out;
-    }
-    Settings::from_toml_str(&text).map_err(|e| format!("demo settings: {e}"))
-}
-
-fn work_dir(args: &DemoArgs) -> Result<PathBuf, String> {
-    let dir = match &args.dir {
-        Some(d) => d.clone(),
-        None => std::env::temp_dir().join(format!(
-            "bcsync-demo-{}-{}",
-            std::process::id(),
-            chrono::Utc::now().timestamp_millis()
-        )),
-    };
-    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    Ok(dir)
-}
-
-fn fast_retry(seed: u64) -> RetryPolicy {
-    RetryPolicy::default()
-        .with_max_attempts(8)
-        .with_backoff(Duration::from_millis(2), Duration::from_millis(100))
-        .with_seed(seed)
-}
-
 async fn open_engine(
     storefront: Arc<dyn Storefront>,
     ledger: Arc<dyn Ledger>,
@@ -235,25 +61,14 @@ async fn open_engine(
         // at once instead of waiting for it to expire.
         owner: "bcsync-demo".to_string(),
         concurrency: 16,
-        backoff: Duration::from_millis(5),
-        max_backoff: Duration::from_millis(200),
         ..EngineOptions::default()
     };
     let engine = Engine::with_options(storefront, ledger, state.clone(), settings.clone(), options);
     Ok((engine, state))
 }
 
-fn importable(sandbox: &BigCommerceSandbox) -> BTreeMap<u64, Decimal> {
-    sandbox
-        .orders()
-        .into_iter()
-        .filter(|o| o.status_id == AWAITING_FULFILLMENT)
-        .map(|o| (o.id, o.total_inc_tax))
-        .collect()
-}
-
-/// Runs the demo and returns its summary.
-pub async fn run(args: DemoArgs) -> Result<Summary, String> {
+/// Runs the in-process demo and returns its summary.
+pub(super) async fn run(args: DemoArgs) -> Result<Summary, String> {
     if !(0.0..=1.0).contains(&args.faults) {
         return Err(format!(
             "--faults {} must be between 0.0 and 1.0",
@@ -596,52 +411,12 @@ pub async fn run(args: DemoArgs) -> Result<Summary, String> {
         faults,
         jobs,
         elapsed_ms: started.elapsed().as_millis(),
+        killed: None,
     };
     if args.dir.is_none() {
         let _ = std::fs::remove_dir_all(&dir);
     }
     Ok(summary)
-}
-
-fn injected(c: &bc_sandbox::faults::FaultCounts) -> u64 {
-    c.status + c.reset + c.commit_then_fail + c.commit_then_reset + c.hang
-}
-
-fn round2(x: f64) -> f64 {
-    (x * 100.0).round() / 100.0
-}
-
-fn describe(r: &RunReport) -> String {
-    let mut s = format!(
-        "seen {}, done {}, skipped {}, failed {}",
-        r.seen,
-        r.done,
-        r.skipped,
-        r.failed.len()
-    );
-    if r.adopted > 0 {
-        s.push_str(&format!(", adopted {}", r.adopted));
-    }
-    if let Some(note) = r.notes.first() {
-        s.push_str(&format!(" ({note})"));
-    }
-    if let Some(f) = r.failed.first() {
-        s.push_str(&format!(
-            "; e.g. {} {}: {}",
-            f.entity.as_str(),
-            f.key,
-            f.reasons.first().map(String::as_str).unwrap_or("")
-        ));
-    }
-    s
-}
-
-fn reason_group(reasons: &[ExceptionReason]) -> String {
-    match reasons.first() {
-        Some(ExceptionReason::Mapping { issue }) => issue.code.to_string(),
-        Some(ExceptionReason::Error { kind, .. }) => kind.clone(),
-        None => "unknown".into(),
-    }
 }
 
 /// A ledger document of a demo order.
@@ -723,58 +498,4 @@ async fn duplicates(side: &LedgerSide) -> Result<usize, String> {
             .sum(),
         LedgerSide::Qbo { sandbox, .. } => sandbox.duplicates().extra_documents(),
     })
-}
-
-/// Prints the summary for a person.
-pub fn print(summary: &Summary, ledger: DemoLedger) {
-    let ok = |b: bool| if b { "ok" } else { "MISMATCH" };
-    println!();
-    println!("Reconciliation (read from the BigCommerce sandbox and the {ledger:?} ledger)");
-    println!(
-        "  orders seen (awaiting fulfilment) {:>8}",
-        summary.orders_seen
-    );
-    println!("  posted to the ledger              {:>8}", summary.posted);
-    println!(
-        "  in the exception queue            {:>8}",
-        summary.exceptions
-    );
-    for (reason, n) in &summary.exception_reasons {
-        println!("      {reason:<30} {n:>6}");
-    }
-    println!("  lost                              {:>8}", summary.lost);
-    println!(
-        "  duplicated                        {:>8}",
-        summary.duplicated
-    );
-    let same = summary.storefront_total == summary.ledger_total;
-    for (cur, total) in &summary.storefront_total {
-        let l = summary
-            .ledger_total
-            .get(cur)
-            .map(String::as_str)
-            .unwrap_or("0");
-        println!(
-            "  {cur} storefront {total:>14}   ledger {l:>14}   {}",
-            ok(total == l)
-        );
-    }
-    println!(
-        "  storefront total = ledger total: {}",
-        if same { "yes" } else { "NO" }
-    );
-    for (side, n) in &summary.requests_per_order {
-        println!("  requests per order, {side:<10} {n:>8}");
-    }
-    if summary.crashes > 0 || summary.faults > 0 {
-        println!(
-            "  crashes injected {}, faults injected {}",
-            summary.crashes, summary.faults
-        );
-    }
-    println!("Jobs");
-    for (job, what) in &summary.jobs {
-        println!("  {job:<10} {what}");
-    }
-    println!("Elapsed {:.1} s", summary.elapsed_ms as f64 / 1000.0);
 }

@@ -1,0 +1,389 @@
+//! `bcsync demo`: the whole order-to-cash cycle on embedded defaults.
+//!
+//! Starts the BigCommerce sandbox, generates orders, syncs them into the embedded
+//! AcctVantage-style ERP (or the QuickBooks Online sandbox), plays the part of the people in
+//! the ERP (shipments, stock changes, completed orders) and of the merchant (refunds), runs
+//! every job, and ends with a reconciliation computed from both sides' own state: what the
+//! sandbox and the ledger hold, not what the engine says it did.
+//!
+//! Two ways to run it:
+//!
+//! - **in-process** (default; [`inprocess`]): the engine runs in this process over the
+//!   sandboxes' routers, and `--crashes N` drops its future at seeded random moments;
+//! - **`--kills N`** ([`kills`]): the sandboxes are served on loopback TCP, the engine runs as
+//!   child processes of this binary (the hidden `demo-worker` command, [`worker`]), and the
+//!   demo SIGKILLs them at seeded random moments, N times, restarting each time on the same
+//!   state file and ERP file. With `--faults RATE` every job meets 429s, 5xx, connection
+//!   resets, commit-then-fail, responses hung past the client timeout, expired QuickBooks
+//!   access tokens, state-store "database is busy" errors, and one malformed order per 500
+//!   (served by a corrupting proxy in front of the BigCommerce sandbox, [`proxy`]).
+//!
+//! ## What counts as lost or duplicated (`--kills`)
+//!
+//! [`reconcile`] reads the BigCommerce sandbox's and the ledger's own state, per entity kind:
+//! documents (one per importable order), receipts (one per storefront payment of a posted
+//! order), credit memos (one per storefront refund), shipments (one storefront shipment per
+//! tracking number shipped in the ledger). An item is **duplicated** for every copy beyond
+//! the first. It is **not lost** only when it is there exactly once, or when it is in the
+//! exception queue, open, with a reason from this list of expected reasons:
+//!
+//! 1. `unreadable` (or a permanent error of kind `invalid`) — the order's payload cannot be
+//!    parsed, **and** the order is one the demo's proxy corrupted on purpose. The corrupted orders
+//!    must be in the exception queue under their own order id; the summary names them
+//!    (`malformed_orders`).
+//!
+//! Nothing else is expected: a temporary reason (rate limit, outage, unknown outcome) left in
+//! the queue at the end, a mapping issue, or an item that is nowhere, counts as lost.
+
+pub mod faulty_state_shim;
+mod inprocess;
+pub mod kills;
+pub mod proxy;
+pub mod reconcile;
+pub mod worker;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use bc_core::Settings;
+use bc_engine::{ExceptionReason, RunReport};
+use bc_http::RetryPolicy;
+use bc_sandbox_bigcommerce::BigCommerceSandbox;
+use indicatif::{ProgressBar, ProgressStyle};
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+/// The settings the demo runs with.
+pub const DEMO_SETTINGS: &str = include_str!("../demo_settings.toml");
+
+/// The BigCommerce status orders are imported from, and the one they move to.
+const AWAITING_FULFILLMENT: u8 = 11;
+
+/// Which ledger the demo posts to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum DemoLedger {
+    /// The embedded AcctVantage-style ERP (SQLite).
+    Acctvantage,
+    /// The QuickBooks Online sandbox.
+    Qbo,
+}
+
+/// Options of `bcsync demo`.
+#[derive(Clone, Debug, clap::Args)]
+pub struct DemoArgs {
+    /// Orders to generate in the BigCommerce sandbox (about a third await fulfilment and are
+    /// imported; the rest are history: shipped, completed, refunded…).
+    #[arg(long, default_value_t = 1000)]
+    pub orders: u64,
+    /// Seed of the generated store, orders, faults and crash points.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// The ledger.
+    #[arg(long, value_enum, default_value_t = DemoLedger::Acctvantage)]
+    pub ledger: DemoLedger,
+    /// Share of sandbox requests that fail (0.0–1.0): 5xx and 429, connection resets,
+    /// "commit then fail" (the write happens, the answer is lost), hangs. With `--kills`
+    /// also expired access tokens, state-store "busy" errors and one malformed order per 500.
+    #[arg(long, default_value_t = 0.0)]
+    pub faults: f64,
+    /// In-process: times the engine's future is dropped mid-import (at seeded random moments)
+    /// and a new engine opened on the same state file. Ignored with `--kills`.
+    #[arg(long, default_value_t = 0)]
+    pub crashes: u32,
+    /// Run the engine as child processes and SIGKILL them this many times at seeded random
+    /// moments, restarting on the same state (0 = the in-process demo).
+    #[arg(long, default_value_t = 0)]
+    pub kills: u32,
+    /// The BigCommerce store's request quota per 30 s window (the Standard plan has 150; the
+    /// demo's store is on a larger plan so that 1,000 orders take seconds, not minutes).
+    #[arg(long, default_value_t = 6000)]
+    pub quota: u32,
+    /// Where the ERP and state files go (default: a new folder under the system temp dir).
+    #[arg(long)]
+    pub dir: Option<PathBuf>,
+    /// Print the summary as one JSON object.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// The reconciliation summary (`--json` prints it).
+#[derive(Debug, Serialize)]
+pub struct Summary {
+    /// Orders in an importable status when the run began.
+    pub orders_seen: usize,
+    /// Of those, orders with a document in the ledger.
+    pub posted: usize,
+    /// Of those, orders without a document that are in the exception queue.
+    pub exceptions: usize,
+    /// Exceptions grouped by reason.
+    pub exception_reasons: BTreeMap<String, usize>,
+    /// Orders with neither a ledger document nor an exception.
+    pub lost: usize,
+    /// Ledger documents beyond one per import id.
+    pub duplicated: usize,
+    /// Σ of the storefront totals of the posted orders, per currency.
+    pub storefront_total: BTreeMap<String, String>,
+    /// Σ of the ledger totals of their documents, per currency.
+    pub ledger_total: BTreeMap<String, String>,
+    /// Requests per order seen, by side.
+    pub requests_per_order: BTreeMap<String, f64>,
+    /// Crashes actually injected (in-process).
+    pub crashes: u32,
+    /// Faults injected by the sandboxes.
+    pub faults: u64,
+    /// What the jobs did.
+    pub jobs: BTreeMap<String, String>,
+    /// Wall time.
+    pub elapsed_ms: u128,
+    /// With `--kills`: kills, per-kind reconciliation, malformed orders.
+    #[serde(flatten)]
+    pub killed: Option<reconcile::KillSummary>,
+}
+
+/// Runs the demo and returns its summary: in-process, or with `--kills` as child processes.
+pub async fn run(args: DemoArgs) -> Result<Summary, String> {
+    if !(0.0..=1.0).contains(&args.faults) {
+        return Err(format!(
+            "--faults {} must be between 0.0 and 1.0",
+            args.faults
+        ));
+    }
+    if args.kills > 0 {
+        kills::run(args).await
+    } else {
+        inprocess::run(args).await
+    }
+}
+
+fn err(context: &str) -> impl Fn(bc_core::Error) -> String + '_ {
+    move |e| format!("{context}: {e}")
+}
+
+fn progress(len: u64, label: &str, quiet: bool) -> ProgressBar {
+    if quiet {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(len);
+    bar.set_style(
+        ProgressStyle::with_template("{prefix:>10} [{bar:40}] {pos}/{len} {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    bar.set_prefix(label.to_string());
+    bar
+}
+
+/// The QuickBooks Online sandbox company's names for what the ERP calls by code.
+const QBO_NAMES: &[(&str, &str)] = &[
+    ("income_account = \"4000\"", "income_account = \"Sales of Product Income\""),
+    ("expense_account = \"5000\"", "expense_account = \"Cost of Goods Sold\""),
+    ("cogs_account = \"5000\"", "cogs_account = \"Cost of Goods Sold\""),
+    ("asset_account = \"1200\"", "asset_account = \"Inventory Asset\""),
+    ("discount_gl = \"4900\"", "discount_gl = \"Discounts given\""),
+    ("gift_card_liability_gl = \"2300\"", "gift_card_liability_gl = \"Gift Card Liability\""),
+    ("store_credit_gl = \"2310\"", "store_credit_gl = \"Gift Card Liability\""),
+    ("shipping_gl = \"4100\"", "shipping_gl = \"Shipping Income\""),
+    ("handling_gl = \"4110\"", "handling_gl = \"Shipping Income\""),
+    ("wrapping_gl = \"4120\"", "wrapping_gl = \"Sales of Product Income\""),
+    ("rounding_gl = \"6990\"", "rounding_gl = \"Sales of Product Income\""),
+    ("deposit_account = \"1050\"", "deposit_account = \"Payments Clearing\""),
+    ("refund_clearing_account = \"1050\"", "refund_clearing_account = \"Payments Clearing\""),
+    ("[posting]\n", "[posting]\nnon_taxable_code = \"NON\"\n"),
+    (
+        "[ledger]\nplatform = \"acctvantage\"",
+        "[ledger]\nplatform = \"qbo\"\nrealm_id = \"9130355377388166\"\nclient_id = \"sandbox\"\nclient_secret = \"sandbox\"\nrefresh_token = \"sandbox\"",
+    ),
+];
+
+fn demo_settings(ledger: DemoLedger) -> Result<Settings, String> {
+    let text = demo_settings_text(ledger)?;
+    Settings::from_toml_str(&text).map_err(|e| format!("demo settings: {e}"))
+}
+
+/// The demo settings as TOML text, with the QuickBooks names when `ledger` is QBO.
+fn demo_settings_text(ledger: DemoLedger) -> Result<String, String> {
+    let mut text = DEMO_SETTINGS.to_string();
+    if ledger == DemoLedger::Qbo {
+        for (from, to) in QBO_NAMES {
+            if !text.contains(from) {
+                return Err(format!(
+                    "demo settings: `{from}` not found (the QuickBooks names are out of date)"
+                ));
+            }
+            text = text.replace(from, to);
+        }
+        // The sandbox company is a US company with two sales tax codes; every storefront rate
+        // maps to its "California" code (the amounts are the storefront's anyway).
+        let mut out = String::new();
+        let mut in_tax = false;
+        for line in text.lines() {
+            if line.starts_with('[') {
+                in_tax = line == "[tax_map]";
+            }
+            match line.split_once(" = ") {
+                Some((zone, _)) if in_tax => out.push_str(&format!("{zone} = \"California\"\n")),
+                _ => {
+                    out.push_str(line);
+                    out.push('\n');
+                }
+            }
+        }
+        text = out;
+    }
+    Ok(text)
+}
+
+fn work_dir(args: &DemoArgs) -> Result<PathBuf, String> {
+    let dir = match &args.dir {
+        Some(d) => d.clone(),
+        None => std::env::temp_dir().join(format!(
+            "bcsync-demo-{}-{}",
+            std::process::id(),
+            chrono::Utc::now().timestamp_millis()
+        )),
+    };
+    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    Ok(dir)
+}
+
+fn fast_retry(seed: u64) -> RetryPolicy {
+    RetryPolicy::default()
+        .with_max_attempts(8)
+        .with_backoff(Duration::from_millis(2), Duration::from_millis(100))
+        .with_seed(seed)
+}
+
+fn importable(sandbox: &BigCommerceSandbox) -> BTreeMap<u64, Decimal> {
+    sandbox
+        .orders()
+        .into_iter()
+        .filter(|o| o.status_id == AWAITING_FULFILLMENT)
+        .map(|o| (o.id, o.total_inc_tax))
+        .collect()
+}
+
+fn injected(c: &bc_sandbox::faults::FaultCounts) -> u64 {
+    c.status + c.reset + c.commit_then_fail + c.commit_then_reset + c.hang
+}
+
+fn round2(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
+}
+
+fn describe(r: &RunReport) -> String {
+    let mut s = format!(
+        "seen {}, done {}, skipped {}, failed {}",
+        r.seen,
+        r.done,
+        r.skipped,
+        r.failed.len()
+    );
+    if r.adopted > 0 {
+        s.push_str(&format!(", adopted {}", r.adopted));
+    }
+    if let Some(note) = r.notes.first() {
+        s.push_str(&format!(" ({note})"));
+    }
+    if let Some(f) = r.failed.first() {
+        s.push_str(&format!(
+            "; e.g. {} {}: {}",
+            f.entity.as_str(),
+            f.key,
+            f.reasons.first().map(String::as_str).unwrap_or("")
+        ));
+    }
+    s
+}
+
+fn reason_group(reasons: &[ExceptionReason]) -> String {
+    match reasons.first() {
+        Some(ExceptionReason::Mapping { issue }) => issue.code.to_string(),
+        Some(ExceptionReason::Error { kind, .. }) => kind.clone(),
+        Some(ExceptionReason::Unreadable { .. }) => "unreadable".into(),
+        None => "unknown".into(),
+    }
+}
+
+/// Prints the summary for a person.
+pub fn print(summary: &Summary, ledger: DemoLedger) {
+    let ok = |b: bool| if b { "ok" } else { "MISMATCH" };
+    println!();
+    println!("Reconciliation (read from the BigCommerce sandbox and the {ledger:?} ledger)");
+    println!(
+        "  orders seen (awaiting fulfilment) {:>8}",
+        summary.orders_seen
+    );
+    println!("  posted to the ledger              {:>8}", summary.posted);
+    println!(
+        "  in the exception queue            {:>8}",
+        summary.exceptions
+    );
+    for (reason, n) in &summary.exception_reasons {
+        println!("      {reason:<30} {n:>6}");
+    }
+    println!("  lost                              {:>8}", summary.lost);
+    println!(
+        "  duplicated                        {:>8}",
+        summary.duplicated
+    );
+    let same = summary.storefront_total == summary.ledger_total;
+    for (cur, total) in &summary.storefront_total {
+        let l = summary
+            .ledger_total
+            .get(cur)
+            .map(String::as_str)
+            .unwrap_or("0");
+        println!(
+            "  {cur} storefront {total:>14}   ledger {l:>14}   {}",
+            ok(total == l)
+        );
+    }
+    println!(
+        "  storefront total = ledger total: {}",
+        if same { "yes" } else { "NO" }
+    );
+    for (side, n) in &summary.requests_per_order {
+        println!("  requests per order, {side:<10} {n:>8}");
+    }
+    if summary.crashes > 0 || summary.faults > 0 {
+        println!(
+            "  crashes injected {}, faults injected {}",
+            summary.crashes, summary.faults
+        );
+    }
+    if let Some(k) = &summary.killed {
+        println!(
+            "  worker processes killed {} ({} between an intent and its done), {} runs",
+            k.kills, k.kills_in_write_window, k.worker_runs
+        );
+        for (kind, c) in [
+            ("documents", &k.documents),
+            ("receipts", &k.receipts),
+            ("credit memos", &k.credit_memos),
+            ("shipments", &k.shipments),
+        ] {
+            match &c.unchecked {
+                Some(why) => println!("  {kind:<13} not checked: {why}"),
+                None => println!(
+                    "  {kind:<13} expected {:>6}  posted {:>6}  excepted {:>4}  lost {:>3} {}  duplicated {:>3} {}",
+                    c.expected,
+                    c.posted,
+                    c.excepted,
+                    c.lost,
+                    ok(c.lost == 0),
+                    c.duplicated,
+                    ok(c.duplicated == 0)
+                ),
+            }
+        }
+        for (order, why) in &k.malformed_orders {
+            println!("  malformed order {order}: {why}");
+        }
+    }
+    println!("Jobs");
+    for (job, what) in &summary.jobs {
+        println!("  {job:<10} {what}");
+    }
+    println!("Elapsed {:.1} s", summary.elapsed_ms as f64 / 1000.0);
+}

@@ -1,0 +1,223 @@
+//! The connector registry: platform name → constructor of a [`Storefront`] or [`Ledger`]
+//! from its settings section.
+//!
+//! The settings file names a platform in `[storefront]` and `[ledger]` and gives it its own
+//! keys ([`PlatformSettings`]). The registry finds the constructor registered under that name
+//! and hands it the section plus a [`ConnectContext`] (an in-process transport for sandboxes,
+//! the settings file's folder, the whole settings). The built-in connectors are registered by
+//! [`Registry::with_builtins`] (each behind its cargo feature); an embedding program adds its
+//! own:
+//!
+//! ```
+//! # use std::sync::Arc;
+//! # use bcsync::registry::{ConnectContext, Registry};
+//! # use bcsync::core::{settings::PlatformSettings, Ledger};
+//! # fn my_ledger(section: &PlatformSettings) -> bcsync::core::Result<Arc<dyn Ledger>> { unimplemented!() }
+//! let mut registry = Registry::with_builtins();
+//! registry.register_ledger("csv", |section: PlatformSettings, _ctx: ConnectContext| async move {
+//!     my_ledger(&section)
+//! });
+//! assert!(registry.ledger_platforms().contains(&"csv"));
+//! ```
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::path::PathBuf;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use bc_core::settings::PlatformSettings;
+use bc_core::{Error, Ledger, Result, Settings, Storefront};
+use bc_http::HttpTransport;
+
+/// What a constructor gets besides its settings section.
+#[derive(Clone, Default)]
+#[non_exhaustive]
+pub struct ConnectContext {
+    /// The transport to use instead of the network (an in-process sandbox router); `None`:
+    /// the connector's own (reqwest).
+    pub transport: Option<Arc<dyn HttpTransport>>,
+    /// The folder of the settings file, for relative paths a connector chooses to resolve
+    /// against it (empty: the working folder).
+    pub base_dir: PathBuf,
+    /// The whole settings, for connectors that set themselves up from them (the embedded
+    /// ERP prepares the tax areas and accounts the settings name).
+    pub settings: Option<Arc<Settings>>,
+}
+
+impl std::fmt::Debug for ConnectContext {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConnectContext")
+            .field("transport", &self.transport.is_some())
+            .field("base_dir", &self.base_dir)
+            .field("settings", &self.settings.is_some())
+            .finish()
+    }
+}
+
+impl ConnectContext {
+    /// A context with no transport, the working folder and no settings.
+    pub fn new() -> Self {
+        ConnectContext::default()
+    }
+
+    /// Uses `transport` (an in-process sandbox) instead of the network.
+    pub fn with_transport(mut self, transport: Arc<dyn HttpTransport>) -> Self {
+        self.transport = Some(transport);
+        self
+    }
+
+    /// Resolves relative paths against `dir`.
+    pub fn with_base_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.base_dir = dir.into();
+        self
+    }
+
+    /// Hands the whole settings to the constructors.
+    pub fn with_settings(mut self, settings: Settings) -> Self {
+        self.settings = Some(Arc::new(settings));
+        self
+    }
+
+    /// `path` when absolute, else `path` under [`ConnectContext::base_dir`].
+    pub fn resolve(&self, path: &str) -> PathBuf {
+        let p = PathBuf::from(path);
+        if p.is_absolute() || self.base_dir.as_os_str().is_empty() {
+            p
+        } else {
+            self.base_dir.join(p)
+        }
+    }
+}
+
+/// A boxed future of a constructor.
+pub type BoxFuture<T> = Pin<Box<dyn Future<Output = Result<T>> + Send + 'static>>;
+
+type LedgerCtor =
+    Arc<dyn Fn(PlatformSettings, ConnectContext) -> BoxFuture<Arc<dyn Ledger>> + Send + Sync>;
+type StorefrontCtor =
+    Arc<dyn Fn(PlatformSettings, ConnectContext) -> BoxFuture<Arc<dyn Storefront>> + Send + Sync>;
+
+/// Platform name → constructor, for ledgers and storefronts.
+#[derive(Clone, Default)]
+pub struct Registry {
+    ledgers: BTreeMap<String, LedgerCtor>,
+    storefronts: BTreeMap<String, StorefrontCtor>,
+}
+
+impl std::fmt::Debug for Registry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Registry")
+            .field("ledgers", &self.ledger_platforms())
+            .field("storefronts", &self.storefront_platforms())
+            .finish()
+    }
+}
+
+impl Registry {
+    /// A registry with no platform.
+    pub fn empty() -> Self {
+        Registry::default()
+    }
+
+    /// A registry with every built-in connector this build has (cargo features
+    /// `bigcommerce`, `magento`, `qbo`, `bc365`, `acumatica`, `acctvantage`).
+    pub fn with_builtins() -> Self {
+        let mut r = Registry::empty();
+        crate::builtins::register(&mut r);
+        r
+    }
+
+    /// Registers (or replaces) the ledger constructor of `platform`.
+    pub fn register_ledger<F, Fut>(&mut self, platform: &str, f: F) -> &mut Self
+    where
+        F: Fn(PlatformSettings, ConnectContext) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<Arc<dyn Ledger>>> + Send + 'static,
+    {
+        self.ledgers.insert(
+            platform.to_string(),
+            Arc::new(move |s, c| Box::pin(f(s, c)) as BoxFuture<Arc<dyn Ledger>>),
+        );
+        self
+    }
+
+    /// Registers (or replaces) the storefront constructor of `platform`.
+    pub fn register_storefront<F, Fut>(&mut self, platform: &str, f: F) -> &mut Self
+    where
+        F: Fn(PlatformSettings, ConnectContext) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<Arc<dyn Storefront>>> + Send + 'static,
+    {
+        self.storefronts.insert(
+            platform.to_string(),
+            Arc::new(move |s, c| Box::pin(f(s, c)) as BoxFuture<Arc<dyn Storefront>>),
+        );
+        self
+    }
+
+    /// The ledger platforms registered, sorted.
+    pub fn ledger_platforms(&self) -> Vec<&str> {
+        self.ledgers.keys().map(String::as_str).collect()
+    }
+
+    /// The storefront platforms registered, sorted.
+    pub fn storefront_platforms(&self) -> Vec<&str> {
+        self.storefronts.keys().map(String::as_str).collect()
+    }
+
+    /// Builds the ledger `section` names. An unregistered platform is a `Config` error
+    /// naming `<section>.platform` and the platforms this build knows.
+    pub async fn ledger(
+        &self,
+        section: &PlatformSettings,
+        ctx: ConnectContext,
+    ) -> Result<Arc<dyn Ledger>> {
+        let ctor = self
+            .ledgers
+            .get(&section.platform)
+            .ok_or_else(|| unknown(section, "ledger", &self.ledger_platforms()))?;
+        ctor(section.clone(), ctx).await
+    }
+
+    /// Builds the storefront `section` names (see [`Registry::ledger`]).
+    pub async fn storefront(
+        &self,
+        section: &PlatformSettings,
+        ctx: ConnectContext,
+    ) -> Result<Arc<dyn Storefront>> {
+        let ctor = self
+            .storefronts
+            .get(&section.platform)
+            .ok_or_else(|| unknown(section, "storefront", &self.storefront_platforms()))?;
+        ctor(section.clone(), ctx).await
+    }
+
+    /// Checks that both sections of `settings` name registered platforms (`bcsync check`).
+    pub fn check(&self, settings: &Settings) -> Result<()> {
+        if !self.storefronts.contains_key(&settings.storefront.platform) {
+            return Err(unknown(
+                &settings.storefront,
+                "storefront",
+                &self.storefront_platforms(),
+            ));
+        }
+        if !self.ledgers.contains_key(&settings.ledger.platform) {
+            return Err(unknown(
+                &settings.ledger,
+                "ledger",
+                &self.ledger_platforms(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+fn unknown(section: &PlatformSettings, what: &str, known: &[&str]) -> Error {
+    Error::config(
+        &section.key("platform"),
+        format!(
+            "`{}` is not a {what} this build knows (registered: {}); enable its cargo feature or register it with `Registry::register_{what}`",
+            section.platform,
+            if known.is_empty() { "none".to_string() } else { known.join(", ") }
+        ),
+    )
+}
