@@ -38,6 +38,16 @@ enum Command {
     },
     /// Serves one platform's sandbox on a loopback port and prints its URL and credentials.
     Sandbox(cli::sandbox::SandboxArgs),
+    /// The B2B invoice portal. `--demo` serves it on 127.0.0.1 over seeded sandboxes, with one
+    /// user per role and two buyer companies, and prints the URL and the demo logins.
+    Portal {
+        /// Serve the demo (the only mode so far).
+        #[arg(long)]
+        demo: bool,
+        /// Loopback port (0 = any free port).
+        #[arg(long, default_value_t = 0)]
+        port: u16,
+    },
     /// Runs the service: every job on its interval until Ctrl-C.
     Run {
         /// The settings file.
@@ -136,6 +146,7 @@ fn main() -> ExitCode {
             })
             .map(|_| println!("{}: settings are valid", config.display())),
         Command::Sandbox(args) => runtime.block_on(cli::sandbox::run(args)),
+        Command::Portal { demo, port } => runtime.block_on(portal(demo, port)),
         Command::Run { config } => runtime.block_on(cli::service::run(&config)),
         Command::Sync {
             job,
@@ -161,4 +172,27 @@ fn main() -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+/// `bcsync portal --demo`: serves the portal demo until interrupted (Ctrl-C).
+async fn portal(demo: bool, port: u16) -> Result<(), String> {
+    if !demo {
+        return Err(
+            "`bcsync portal` needs `--demo` for now: serving the portal on your own accounts is not built yet"
+                .into(),
+        );
+    }
+    let opts = bc_portal::demo::DemoOptions {
+        port,
+        ..bc_portal::demo::DemoOptions::default()
+    };
+    let (demo, served) = bc_portal::demo::start(&opts)
+        .await
+        .map_err(|e| format!("cannot start the portal demo: {e}"))?;
+    println!("portal: {}", served.url);
+    println!("{}", demo.logins_text());
+    tokio::signal::ctrl_c()
+        .await
+        .map_err(|e| format!("cannot wait for Ctrl-C: {e}"))?;
+    Ok(())
 }

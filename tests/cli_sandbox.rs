@@ -145,3 +145,43 @@ async fn bc365_magento_and_acumatica_sandboxes_print_their_url_and_credentials()
         assert!(resp.status().is_success(), "{platform}: {}", resp.status());
     }
 }
+
+/// `bcsync portal --demo` prints the URL and one login per role and buyer, and the URL serves
+/// the sign-in page.
+#[tokio::test]
+async fn portal_demo_prints_its_url_and_logins_and_serves_the_sign_in_page() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_bcsync"))
+        .args(["portal", "--demo", "--port", "0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("spawn bcsync");
+    let stdout = child.stdout.take().expect("stdout");
+    let child = Killed(child);
+    let mut lines = BufReader::new(stdout).lines();
+    let first = lines.next().expect("a first line").expect("utf-8");
+    let url = first
+        .strip_prefix("portal: ")
+        .unwrap_or_else(|| panic!("first line names the URL: {first:?}"))
+        .trim()
+        .to_string();
+    assert!(url.starts_with("http://127.0.0.1:"), "{url}");
+    let mut logins = String::new();
+    for line in lines.by_ref().take(5) {
+        logins.push_str(&line.expect("utf-8"));
+        logins.push('\n');
+    }
+    for role in ["sales", "finance", "admin"] {
+        assert!(
+            logins.to_lowercase().contains(role),
+            "{role} login in {logins}"
+        );
+    }
+    let page = reqwest::get(format!("{url}/login"))
+        .await
+        .expect("the portal answers");
+    assert!(page.status().is_success(), "{}", page.status());
+    let body = page.text().await.expect("body");
+    assert!(body.contains("<form"), "{body}");
+    drop(child);
+}
