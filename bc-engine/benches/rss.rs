@@ -62,13 +62,17 @@ impl Storefront for Backlog {
             .map(|l| Cursor(l.to_string()));
         Ok(Page::new(
             ids.into_iter()
-                .map(|i| sample_order(i, AWAITING, ""))
+                .map(|i| sample_order(i, AWAITING, "CA State Tax"))
                 .collect(),
             next,
         ))
     }
     async fn order(&self, id: &OrderId) -> Result<Order> {
-        Ok(sample_order(id.as_str().parse().unwrap_or(1), AWAITING, ""))
+        Ok(sample_order(
+            id.as_str().parse().unwrap_or(1),
+            AWAITING,
+            "CA State Tax",
+        ))
     }
     async fn set_order_status(&self, id: &OrderId, _status: &StatusId) -> Result<()> {
         if let Ok(i) = id.as_str().parse::<usize>() {
@@ -194,9 +198,11 @@ fn main() {
             .unwrap_or_else(|p| p.into_inner())
             .map(|t| t.duration_since(start).as_millis());
         println!(
-            "{{\"orders\":{n},\"posted\":{},\"done\":{},\"peak_rss_mb\":{:.1},\"first_post_ms\":{},\"elapsed_s\":{:.1}}}",
+            "{{\"orders\":{n},\"posted\":{},\"done\":{},\"failed\":{},\"deferred\":{},\"peak_rss_mb\":{:.1},\"first_post_ms\":{},\"elapsed_s\":{:.1}}}",
             ledger.posted.load(Ordering::Relaxed),
             report.done,
+            report.failed.len(),
+            report.deferred,
             peak_rss_mb(),
             first.map_or("null".to_string(), |f| f.to_string()),
             start.elapsed().as_secs_f64()

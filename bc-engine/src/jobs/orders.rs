@@ -154,7 +154,10 @@ impl Engine {
             statuses,
             caps: self.ledger.capabilities(),
         };
-        let mut done_ids: HashSet<OrderId> = HashSet::new();
+        // Orders retried on request are imported first and skipped by the listing. The listing
+        // itself is keyset-paged (ids only grow), so it never repeats an order: nothing else
+        // needs remembering, and memory stays flat however long the backlog.
+        let mut retried_ids: HashSet<OrderId> = HashSet::new();
         let mut oldest_deferred: Option<DateTime<Utc>> = None;
 
         // Retries a person asked for, first.
@@ -184,7 +187,7 @@ impl Engine {
             }
         }
         run.seen(retried.len());
-        done_ids.extend(retried.iter().map(|o| o.id.clone()));
+        retried_ids.extend(retried.iter().map(|o| o.id.clone()));
         self.import_orders(&run, &ctx, retried, &mut oldest_deferred)
             .await;
 
@@ -234,7 +237,7 @@ impl Engine {
             let orders: Vec<Order> = page
                 .items
                 .into_iter()
-                .filter(|o| done_ids.insert(o.id.clone()))
+                .filter(|o| !retried_ids.contains(&o.id))
                 .collect();
             run.seen(orders.len());
             self.import_orders(&run, &ctx, orders, &mut oldest_deferred)
