@@ -207,28 +207,6 @@ pub fn is_duplicate_doc_number(err: &Error) -> bool {
     matches!(err.platform_code(), Some("6140") | Some("6210"))
 }
 
-/// A copy of `err` (kind, temporariness, message, platform, operation, code and message,
-/// wait), for answering every document of a batch whose request failed as a whole.
-pub fn clone_error(err: &Error) -> Error {
-    let mut e = Error::new(err.kind(), err.message()).with_temporary(err.is_temporary());
-    if let Some(p) = err.platform() {
-        e = e.with_platform(p);
-    }
-    if let Some(o) = err.operation() {
-        e = e.with_operation(o);
-    }
-    if let Some(c) = err.platform_code() {
-        e = e.with_platform_code(c);
-    }
-    if let Some(m) = err.platform_message() {
-        e = e.with_platform_message(m);
-    }
-    if let Some(r) = err.retry_after() {
-        e = e.with_retry_after(r);
-    }
-    e
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

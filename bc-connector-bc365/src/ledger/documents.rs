@@ -103,8 +103,8 @@ impl Bc365Ledger {
             Ok(a) => a,
             Err(e) => {
                 return (
-                    keys.iter().map(|_| Err(clone_err(&e))).collect(),
-                    (0..n_extra).map(|_| Err(clone_err(&e))).collect(),
+                    keys.iter().map(|_| Err(e.clone())).collect(),
+                    (0..n_extra).map(|_| Err(e.clone())).collect(),
                 )
             }
         };
@@ -230,7 +230,7 @@ impl Bc365Ledger {
         if !to_create.is_empty() {
             if let Err(e) = self.set_tax_areas(&want, customers).await {
                 for (i, _) in &to_create {
-                    results[*i] = Some(Err(clone_err(&e)));
+                    results[*i] = Some(Err(e.clone()));
                 }
                 to_create.clear();
             }
@@ -250,7 +250,7 @@ impl Bc365Ledger {
             match self.client.batch(ops, false).await {
                 Err(e) => {
                     for (i, _) in &to_create {
-                        results[*i] = Some(Err(clone_err(&e)));
+                        results[*i] = Some(Err(e.clone()));
                     }
                 }
                 Ok(answers) => {
@@ -320,7 +320,7 @@ impl Bc365Ledger {
             match self.client.batch(ops, false).await {
                 Err(e) => {
                     for (i, ..) in &to_post {
-                        results[*i] = Some(Err(clone_err(&e)));
+                        results[*i] = Some(Err(e.clone()));
                     }
                 }
                 Ok(answers) => {
@@ -431,28 +431,4 @@ impl Bc365Ledger {
             }
         }
     }
-}
-
-/// bc-core's `Error` is not `Clone`; the same failure of a whole batch is reported per item.
-pub fn clone_err(e: &Error) -> Error {
-    let mut c = Error::new(e.kind(), e.message().to_string()).with_temporary(e.is_temporary());
-    if let Some(p) = e.platform() {
-        c = c.with_platform(p.to_string());
-    }
-    if let Some(o) = e.operation() {
-        c = c.with_operation(o.to_string());
-    }
-    if let Some(x) = e.platform_code() {
-        c = c.with_platform_code(x.to_string());
-    }
-    if let Some(x) = e.platform_message() {
-        c = c.with_platform_message(x.to_string());
-    }
-    if let Some(r) = e.retry_after() {
-        c = c.with_retry_after(r);
-    }
-    if !e.issues().is_empty() {
-        c = Error::mapping(e.issues().to_vec());
-    }
-    c
 }

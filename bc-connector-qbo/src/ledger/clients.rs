@@ -15,7 +15,7 @@ use serde_json::Value;
 
 use super::{collect, protocol, written, QboLedger};
 use crate::config::BATCH_SIZE;
-use crate::error::{clone_error, error_from_envelope, is_duplicate_name};
+use crate::error::{error_from_envelope, is_duplicate_name};
 use crate::mapping::{self, has_marker, Refs};
 use crate::query::literal;
 use crate::wire::{self, Entity};
@@ -181,7 +181,7 @@ impl QboLedger {
                     Ok(a) => a,
                     Err(e) => {
                         for i in chunk {
-                            out[*i] = Some(Err(clone_error(&e)));
+                            out[*i] = Some(Err(e.clone()));
                         }
                         continue;
                     }

@@ -12,7 +12,7 @@ use serde_json::Value;
 use super::search::{Found, Probe};
 use super::{collect, ledger_ref, protocol, written, QboLedger};
 use crate::config::BATCH_SIZE;
-use crate::error::{clone_error, error_from_envelope, is_duplicate_doc_number, is_stale, PLATFORM};
+use crate::error::{error_from_envelope, is_duplicate_doc_number, is_stale, PLATFORM};
 use crate::mapping::{self, RefKey};
 use crate::wire::{Entity, Envelope, SalesForm};
 
@@ -185,7 +185,7 @@ impl QboLedger {
         keys.dedup();
         let refs = match self.refs(&keys).await {
             Ok(r) => r,
-            Err(e) => return docs.iter().map(|_| Err(clone_error(&e))).collect(),
+            Err(e) => return docs.iter().map(|_| Err(e.clone())).collect(),
         };
         let mut out: Vec<Option<Result<LedgerRef>>> = docs.iter().map(|_| None).collect();
         let mut probes = Vec::new();
@@ -233,7 +233,7 @@ impl QboLedger {
                 Ok(a) => a,
                 Err(e) => {
                     for (i, _) in chunk {
-                        out[*i] = Some(Err(clone_error(&e)));
+                        out[*i] = Some(Err(e.clone()));
                     }
                     continue;
                 }

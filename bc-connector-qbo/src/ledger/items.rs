@@ -8,7 +8,7 @@ use serde_json::Value;
 use super::search::IN_CHUNK;
 use super::{collect, protocol, QboLedger};
 use crate::config::BATCH_SIZE;
-use crate::error::{clone_error, error_from_envelope, is_duplicate_name};
+use crate::error::{error_from_envelope, is_duplicate_name};
 use crate::mapping::{self, RefKey};
 use crate::query::select_in;
 use crate::wire::Entity;
@@ -83,7 +83,7 @@ impl QboLedger {
         keys.dedup();
         let refs = match self.refs(&keys).await {
             Ok(r) => r,
-            Err(e) => return items.iter().map(|_| Err(clone_error(&e))).collect(),
+            Err(e) => return items.iter().map(|_| Err(e.clone())).collect(),
         };
         let today = chrono::Utc::now().date_naive();
         let mut out: Vec<Option<Result<ItemRef>>> = items.iter().map(|_| None).collect();
@@ -150,7 +150,7 @@ impl QboLedger {
                 }
                 Err(e) => {
                     for (i, _) in chunk {
-                        out[*i] = Some(Err(clone_error(&e)));
+                        out[*i] = Some(Err(e.clone()));
                     }
                 }
             }

@@ -8,7 +8,7 @@ use serde_json::Value;
 use super::search::Probe;
 use super::{collect, ledger_ref, protocol, written, QboLedger};
 use crate::config::BATCH_SIZE;
-use crate::error::{clone_error, error_from_envelope};
+use crate::error::error_from_envelope;
 use crate::mapping::{self, receipt_key, RefKey};
 use crate::wire::Entity;
 
@@ -61,7 +61,7 @@ impl QboLedger {
         keys.dedup();
         let refs = match self.refs(&keys).await {
             Ok(r) => r,
-            Err(e) => return receipts.iter().map(|_| Err(clone_error(&e))).collect(),
+            Err(e) => return receipts.iter().map(|_| Err(e.clone())).collect(),
         };
         let mut out: Vec<Option<Result<LedgerRef>>> = receipts.iter().map(|_| None).collect();
         for r in receipts {
@@ -92,7 +92,7 @@ impl QboLedger {
                 Ok(a) => a,
                 Err(e) => {
                     for (i, _) in chunk {
-                        out[*i] = Some(Err(clone_error(&e)));
+                        out[*i] = Some(Err(e.clone()));
                     }
                     continue;
                 }

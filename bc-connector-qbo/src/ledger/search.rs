@@ -24,7 +24,7 @@ use serde_json::Value;
 
 use super::{protocol, QboLedger};
 use crate::config::BATCH_SIZE;
-use crate::error::{clone_error, error_from_envelope};
+use crate::error::error_from_envelope;
 use crate::mapping::has_marker;
 use crate::query::literal;
 use crate::wire::{QueryResponse, SalesForm};
@@ -297,7 +297,7 @@ impl QboLedger {
                     }
                     Err(e) => {
                         for n in 0..chunk.len() {
-                            out[c * BATCH_SIZE + n] = Some(Err(clone_error(&e)));
+                            out[c * BATCH_SIZE + n] = Some(Err(e.clone()));
                         }
                     }
                 }
@@ -349,7 +349,7 @@ impl QboLedger {
                 }
                 Err(e) => {
                     for i in idx {
-                        out[*i] = Some(Err(clone_error(&e)));
+                        out[*i] = Some(Err(e.clone()));
                     }
                 }
             }
@@ -364,7 +364,7 @@ impl QboLedger {
                 }
                 Err(e) => {
                     for i in idx {
-                        out[i] = Some(Err(clone_error(&e)));
+                        out[i] = Some(Err(e.clone()));
                     }
                 }
             }

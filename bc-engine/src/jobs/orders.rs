@@ -555,7 +555,6 @@ impl Engine {
             hash: p.hash.clone(),
             payload: (),
         };
-        let extra = Self::posted_ops(p, &Written::AlreadyDone(x.ledger.clone()), revision);
         let written = self
             .write_one(
                 run,
@@ -592,7 +591,6 @@ impl Engine {
             .map_err(Failed::of)?;
         // The cross-reference names the document as updated (its new hash).
         let ops = Self::posted_ops(p, &written, revision);
-        let _ = extra;
         self.state
             .commit(run.fence(), &ops, Utc::now())
             .await
