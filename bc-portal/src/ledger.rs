@@ -219,6 +219,14 @@ async fn post_one(
             col::<String>(r, "reference")?
         )),
     };
+    // A crash between the ledger's answer and the outbox update leaves the row pending with
+    // the receipt already posted: find it before posting again (ledgers without idempotency
+    // keys would otherwise record it twice).
+    if ledger.capabilities().find_receipts {
+        if let Some(at) = ledger.find_receipt(&receipt).await? {
+            return Ok(Some(at));
+        }
+    }
     ledger.post_receipt(&receipt).await.map(Some)
 }
 
