@@ -26,6 +26,9 @@ async fn official_python_clients_work_unchanged() {
         return;
     }
     let sandbox = QboSandbox::new(QboConfig::default());
+    // A new QBO company accepts a reused DocNumber; the script checks the 6140 answer, so the
+    // company preference "warn if duplicate number is used" is switched on, as a merchant would.
+    sandbox.set_duplicate_doc_number_check(true);
     let served = sandbox.serve(0).await.expect("serve on loopback");
     let script = concat!(
         env!("CARGO_MANIFEST_DIR"),
