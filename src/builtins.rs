@@ -36,26 +36,7 @@ pub fn register(r: &mut Registry) {
     #[cfg(feature = "acctvantage")]
     r.register_ledger(bc_connector_acctvantage::PLATFORM, acctvantage);
     #[cfg(feature = "qbo")]
-    r.register_ledger(
-        bc_connector_qbo::PLATFORM,
-        |s: PlatformSettings, c: ConnectContext| async move {
-            let options = qbo_options(&s)?;
-            let transport = match c.transport {
-                Some(t) => t,
-                None => Arc::new(bc_http::ReqwestTransport::new()?),
-            };
-            let base = options.base_url.clone();
-            let qbo = bc_connector_qbo::connect(options, transport)
-                .await
-                .map_err(|e| {
-                    bc_core::Error::new(
-                        e.kind(),
-                        format!("cannot reach QuickBooks Online at {base}: {e} (check `ledger.realm_id`, `ledger.client_id`, `ledger.client_secret` and `ledger.refresh_token`)"),
-                    )
-                })?;
-            Ok(Arc::new(qbo) as Arc<dyn bc_core::Ledger>)
-        },
-    );
+    r.register_ledger(bc_connector_qbo::PLATFORM, qbo);
     #[cfg(feature = "bc365")]
     r.register_ledger(
         bc_connector_bc365::PLATFORM,
@@ -97,12 +78,47 @@ pub async fn acctvantage(
     Ok(Arc::new(erp))
 }
 
-/// The QuickBooks Online options of a `[ledger]` section (`platform = "qbo"`): the keys
-/// `realm_id`, `client_id`, `client_secret`, `refresh_token`, `base_url`, `token_url`,
-/// `minor_version`; unknown keys refused, errors naming the full key.
+/// QuickBooks Online (`platform = "qbo"`). With a state store in the context, the token set
+/// is kept there ([`crate::tokens::StateTokenStore`], account `qbo:<realm_id>`): the settings'
+/// `refresh_token` only seeds it, and every process and restart uses the newest set.
+#[cfg(feature = "qbo")]
+pub async fn qbo(
+    s: PlatformSettings,
+    c: ConnectContext,
+) -> bc_core::Result<Arc<dyn bc_core::Ledger>> {
+    let config = bc_connector_qbo::QboConfig::from_table(&s)?;
+    let tokens = c.state.map(|state| {
+        Arc::new(crate::tokens::StateTokenStore::new(
+            state,
+            qbo_token_account(&config.realm_id),
+        )) as Arc<dyn bc_http::TokenStore>
+    });
+    let base = config.base_url();
+    let qbo = bc_connector_qbo::connect(&config, c.transport, tokens)
+        .await
+        .map_err(|e| {
+            if e.kind() == bc_core::ErrorKind::Config {
+                return e;
+            }
+            bc_core::Error::new(
+                e.kind(),
+                format!(
+                    "cannot reach QuickBooks Online at {base}: {e} (check `ledger.realm_id`, \
+                     `ledger.client_id`, `ledger.client_secret`, or run `bcsync connect qbo`)"
+                ),
+            )
+        })?;
+    Ok(Arc::new(qbo) as Arc<dyn bc_core::Ledger>)
+}
+
+/// The state store account under which the token set of QBO company `realm_id` is kept.
+pub fn qbo_token_account(realm_id: &str) -> String {
+    format!("qbo:{}", realm_id.trim())
+}
+
+/// The QuickBooks Online client options of a `[ledger]` section (`platform = "qbo"`),
+/// secrets resolved; unknown keys refused, errors naming the full key.
 #[cfg(feature = "qbo")]
 pub fn qbo_options(section: &PlatformSettings) -> bc_core::Result<bc_connector_qbo::QboOptions> {
-    section.expect_platform(bc_connector_qbo::PLATFORM)?;
-    let typed = bc_core::settings::LedgerSettings::from_platform(section)?;
-    bc_connector_qbo::QboOptions::from_settings(&typed)
+    bc_connector_qbo::QboConfig::from_table(section)?.options_in(&section.section)
 }

@@ -45,6 +45,7 @@ pub use bc_connector_qbo as qbo;
 pub mod builtins;
 pub mod guide;
 pub mod registry;
+pub mod tokens;
 
 pub use registry::{ConnectContext, Registry};
 

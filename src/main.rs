@@ -30,6 +30,19 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Connects bcsync to a platform account with OAuth (prints a consent URL, waits for the
+    /// browser to come back, stores the token set in the state store).
+    Connect {
+        /// The platform.
+        #[arg(value_enum)]
+        platform: cli::connect::Platform,
+        /// The settings file.
+        #[arg(long, default_value = "bcsync.toml")]
+        config: std::path::PathBuf,
+        /// How long to wait for the browser to come back, in seconds.
+        #[arg(long, default_value_t = 600)]
+        timeout_secs: u64,
+    },
     /// Checks a settings file.
     Check {
         /// The settings file.
@@ -145,6 +158,15 @@ fn main() -> ExitCode {
                     .map_err(|e| format!("{}: {e}", config.display()))
             })
             .map(|_| println!("{}: settings are valid", config.display())),
+        Command::Connect {
+            platform,
+            config,
+            timeout_secs,
+        } => runtime.block_on(cli::connect::run(
+            platform,
+            &config,
+            std::time::Duration::from_secs(timeout_secs),
+        )),
         Command::Sandbox(args) => runtime.block_on(cli::sandbox::run(args)),
         Command::Portal { demo, port } => runtime.block_on(portal(demo, port)),
         Command::Run { config } => runtime.block_on(cli::service::run(&config)),

@@ -28,6 +28,7 @@ use std::sync::Arc;
 
 use bc_core::settings::PlatformSettings;
 use bc_core::{Error, Ledger, Result, Settings, Storefront};
+use bc_engine::StateStore;
 use bc_http::HttpTransport;
 
 /// What a constructor gets besides its settings section.
@@ -43,6 +44,9 @@ pub struct ConnectContext {
     /// The whole settings, for connectors that set themselves up from them (the embedded
     /// ERP prepares the tax areas and accounts the settings name).
     pub settings: Option<Arc<Settings>>,
+    /// The state store of this connection, for connectors that keep what must survive a
+    /// restart there (QuickBooks Online's rotating refresh token).
+    pub state: Option<Arc<dyn StateStore>>,
 }
 
 impl std::fmt::Debug for ConnectContext {
@@ -51,6 +55,7 @@ impl std::fmt::Debug for ConnectContext {
             .field("transport", &self.transport.is_some())
             .field("base_dir", &self.base_dir)
             .field("settings", &self.settings.is_some())
+            .field("state", &self.state.is_some())
             .finish()
     }
 }
@@ -76,6 +81,12 @@ impl ConnectContext {
     /// Hands the whole settings to the constructors.
     pub fn with_settings(mut self, settings: Settings) -> Self {
         self.settings = Some(Arc::new(settings));
+        self
+    }
+
+    /// Hands the connection's state store to the constructors.
+    pub fn with_state(mut self, state: Arc<dyn StateStore>) -> Self {
+        self.state = Some(state);
         self
     }
 

@@ -75,11 +75,16 @@ fn demo_with_faults_and_crashes_loses_and_duplicates_nothing() {
 /// `--kills`: real worker processes SIGKILLed under faults; every kind reconciles from the
 /// sandboxes' and the ledger's own state.
 ///
-/// Ignored while an open bug stands: documents, credit memos and totals reconcile, but 8 of 83
-/// receipts are missing from the ledger after the kills (and shipments were once duplicated);
-/// run it with `cargo test --test cli_demo -- --ignored` to see the figures.
+/// The receipts once reported missing here were gift certificate and store credit
+/// transactions counted as receipts by the reconciliation (they are tenders on the document),
+/// and the duplicated shipments were one storefront shipment per address of multi-address
+/// orders; both are fixed in the reconciliation (seed 5: receipts 71/71, shipments 47/47).
+/// Still ignored: when recording an order's exception fails (the injected state-store
+/// "database is busy"), `Engine::fail` logs it and goes on, and the orders job's keyset never
+/// lists that order again, so it is lost now and then. Run it with
+/// `cargo test --test cli_demo -- --ignored`.
 #[test]
-#[ignore = "open bug: receipts lost under real kills (issue 10); see the test's docs"]
+#[ignore = "engine bug: an exception that cannot be recorded is dropped and its order never listed again"]
 fn demo_with_real_kills_under_faults_loses_and_duplicates_nothing() {
     let v = demo(&[
         "--orders", "300", "--seed", "5", "--faults", "0.1", "--kills", "5",
@@ -118,4 +123,203 @@ fn demo_with_real_kills_under_faults_loses_and_duplicates_nothing() {
         malformed.len() as u64,
         "{v}"
     );
+}
+
+/// The per-kind figures of the new platforms' summary: `kind` reconciled with nothing lost
+/// or duplicated, and every expected item either posted or (with an expected reason) excepted.
+fn check_kind(v: &Value, kind: &str) {
+    let k = &v[kind];
+    assert!(k.is_object(), "summary lacks {kind}: {v}");
+    assert_eq!(k["lost"], 0, "{kind}: {v}");
+    assert_eq!(k["duplicated"], 0, "{kind}: {v}");
+    assert_eq!(
+        k["expected"].as_u64().unwrap(),
+        k["posted"].as_u64().unwrap() + k["excepted"].as_u64().unwrap(),
+        "{kind}: {v}"
+    );
+}
+
+/// The exception reasons of a run are all among `allowed`.
+fn only_reasons(v: &Value, allowed: &[&str]) {
+    let reasons = v["exception_reasons"]
+        .as_object()
+        .expect("exception_reasons");
+    for reason in reasons.keys() {
+        assert!(
+            allowed.contains(&reason.as_str()),
+            "unexpected exception reason {reason}: {v}"
+        );
+    }
+}
+
+/// The ERP-originated orders of seed 003 (Acumatica): the qualifying ones in the storefront
+/// once, cross-referenced; the others not; shipments and invoices back.
+fn check_erp_orders(v: &Value) {
+    let e = &v["erp_orders"];
+    assert!(e.is_object(), "summary lacks erp_orders: {v}");
+    assert!(e["qualifying"].as_u64().unwrap() >= 3, "{v}");
+    assert_eq!(e["in_storefront"], e["qualifying"], "{v}");
+    assert_eq!(e["lost"], 0, "{v}");
+    assert_eq!(e["duplicated"], 0, "{v}");
+    assert_eq!(e["created_too_early"], 0, "{v}");
+    assert_eq!(e["paid_later_flowed"], true, "{v}");
+    assert_eq!(
+        e["shipments_in_storefront"], e["shipments_confirmed"],
+        "{v}"
+    );
+    assert_eq!(e["invoiced_in_storefront"], e["invoices_released"], "{v}");
+}
+
+#[test]
+fn demo_on_business_central_reconciles_and_queues_the_unmapped_vat_zone() {
+    let v = demo(&["--ledger", "bc365", "--orders", "100", "--seed", "1"]);
+    check(&v);
+    for kind in ["documents", "receipts", "credit_memos", "shipments"] {
+        check_kind(&v, kind);
+    }
+    assert_eq!(v["ledger_platform"], "Business Central", "{v}");
+    // The demo's settings leave the Japanese rates out of `tax_map`: those orders, and only
+    // those, wait in the exception queue with the reason.
+    only_reasons(&v, &["unmapped tax zone"]);
+    assert!(
+        v["exception_reasons"]["unmapped tax zone"]
+            .as_u64()
+            .unwrap()
+            > 0,
+        "{v}"
+    );
+    assert!(v["storefront_total"].as_object().unwrap().len() >= 2, "{v}");
+    assert!(
+        v["requests_per_order"]["ledger"].as_f64().unwrap() > 0.0,
+        "{v}"
+    );
+}
+
+#[test]
+fn demo_on_acumatica_reconciles_both_directions() {
+    let v = demo(&["--ledger", "acumatica", "--orders", "100", "--seed", "1"]);
+    check(&v);
+    // Credit memos: see `demo_on_acumatica_posts_the_credit_memos` (open bug).
+    for kind in ["documents", "receipts", "shipments"] {
+        check_kind(&v, kind);
+    }
+    assert_eq!(v["credit_memos"]["duplicated"], 0, "{v}");
+    only_reasons(&v, &["currency_not_enabled"]);
+    assert!(v["posted"].as_u64().unwrap() > 10, "{v}");
+    check_erp_orders(&v);
+}
+
+/// Refunds of Acumatica sales orders: the connector sends the sales order's number as the
+/// credit memo lines' `OrigInvNbr` (an invoice number), which Acumatica refuses with a 422,
+/// so the refund's credit memo never reaches the ledger.
+#[test]
+#[ignore = "open bug in bc-connector-acumatica: credit memo of a sales order names the order as OrigInvNbr (422)"]
+fn demo_on_acumatica_posts_the_credit_memos() {
+    let v = demo(&["--ledger", "acumatica", "--orders", "100", "--seed", "1"]);
+    assert!(v["credit_memos"]["expected"].as_u64().unwrap() > 0, "{v}");
+    check_kind(&v, "credit_memos");
+}
+
+#[test]
+fn demo_from_magento_into_the_embedded_erp_reconciles() {
+    let v = demo(&["--storefront", "magento", "--orders", "100", "--seed", "1"]);
+    check(&v);
+    for kind in ["documents", "receipts", "credit_memos", "shipments"] {
+        check_kind(&v, kind);
+    }
+    assert_eq!(v["posted"], v["orders_seen"], "{v}");
+    assert_eq!(v["storefront_platform"], "Magento", "{v}");
+    assert!(
+        v["storefront_api_minimum_per_order"].as_f64().unwrap() > 0.0,
+        "{v}"
+    );
+}
+
+#[test]
+fn demo_from_magento_into_acumatica_runs_seed_003_end_to_end() {
+    let v = demo(&[
+        "--storefront",
+        "magento",
+        "--ledger",
+        "acumatica",
+        "--orders",
+        "100",
+        "--seed",
+        "1",
+    ]);
+    check(&v);
+    for kind in ["documents", "receipts", "credit_memos", "shipments"] {
+        check_kind(&v, kind);
+    }
+    only_reasons(&v, &["currency_not_enabled"]);
+    check_erp_orders(&v);
+}
+
+#[test]
+fn demo_from_magento_with_faults_loses_and_duplicates_nothing() {
+    let v = demo(&[
+        "--storefront",
+        "magento",
+        "--orders",
+        "100",
+        "--seed",
+        "2",
+        "--faults",
+        "0.15",
+    ]);
+    check(&v);
+    for kind in ["documents", "receipts", "credit_memos", "shipments"] {
+        check_kind(&v, kind);
+    }
+    assert!(v["faults"].as_u64().unwrap() > 0, "{v}");
+}
+
+/// `--kills` on Business Central: worker processes SIGKILLed under faults, over real sockets.
+///
+/// Ignored while an engine bug stands: when recording an order's exception fails (the
+/// injected state-store "database is busy"), `Engine::fail` logs it and goes on, and the
+/// orders job's keyset never lists that order again, so it is neither posted nor queued
+/// (seen with `--seed 3`: order 167, in the connector log as failed, absent from the queue).
+/// Run it with `cargo test --test cli_demo -- --ignored`.
+#[test]
+#[ignore = "engine bug: an exception that cannot be recorded is dropped and its order never listed again"]
+fn demo_on_business_central_with_real_kills_loses_and_duplicates_nothing() {
+    let v = demo(&[
+        "--ledger", "bc365", "--orders", "80", "--seed", "3", "--faults", "0.1", "--kills", "3",
+    ]);
+    check(&v);
+    for kind in ["documents", "receipts", "credit_memos", "shipments"] {
+        check_kind(&v, kind);
+    }
+    assert!(v["kills"].as_u64().unwrap() >= 3, "{v}");
+    assert!(v["worker_runs"].as_u64().unwrap() > 3, "{v}");
+    assert!(v["faults"].as_u64().unwrap() > 0, "{v}");
+    only_reasons(&v, &["unmapped tax zone", "unreadable", "invalid"]);
+    let malformed = v["malformed_orders"].as_object().expect("malformed_orders");
+    for (order, why) in malformed {
+        let why = why.as_str().unwrap_or_default();
+        assert!(
+            !why.contains("NOT IN THE EXCEPTION QUEUE") && !why.contains("; posted"),
+            "order {order}: {why}"
+        );
+    }
+}
+
+/// The demo's state store on PostgreSQL (`--state postgres://…`).
+#[test]
+fn demo_with_its_state_on_postgres_reconciles() {
+    let Ok(url) = std::env::var("BCSYNC_TEST_POSTGRES_URL") else {
+        println!(
+            "SKIPPED demo_with_its_state_on_postgres_reconciles: BCSYNC_TEST_POSTGRES_URL is not set"
+        );
+        return;
+    };
+    let v = demo(&[
+        "--ledger", "bc365", "--orders", "60", "--seed", "4", "--state", &url,
+    ]);
+    check(&v);
+    for kind in ["documents", "receipts", "credit_memos", "shipments"] {
+        check_kind(&v, kind);
+    }
+    assert_eq!(v["state_store"], "postgres", "{v}");
 }

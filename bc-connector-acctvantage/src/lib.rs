@@ -4,6 +4,30 @@
 //! on one SQLite file (WAL), so that a new user syncs a storefront into real accounting with
 //! no account anywhere. It implements [`bc_core::Ledger`] completely.
 //!
+//! ## The rooms of a connector, for an ERP that lives in a file
+//!
+//! Every bcsync connector has the same rooms (issue 11). This one talks to a database, not
+//! to a REST API, so some rooms hold something else than their name says in an HTTP
+//! connector; the table says what:
+//!
+//! | room | in an HTTP connector | here |
+//! |------|----------------------|------|
+//! | `lib.rs` | contents, [`PLATFORM`], [`connect`] | the same |
+//! | `config.rs` | `<Platform>Config` | [`AcctvantageConfig`] (the file) and [`ErpOptions`] (how the ERP behaves) |
+//! | `client.rs` | REST calls over bc-http | `db/`: the [`Erp`] handle (pool, writer lock, transactions), the schema and its seeded chart of accounts, counters, stock, reading stored orders |
+//! | `wire.rs` | typed JSON | `wire.rs`: typed rows (amounts as exact decimal text), [`SalesOrderStatus`] |
+//! | `error.rs` | platform error bodies → [`bc_core::Error`] | SQLite errors → [`bc_core::Error`] (unique violation → `Conflict`, busy → temporary) |
+//! | `mapping/` | documents → request bodies, pure | documents → rows and balanced journals, one file per kind (client, item, sales, posting, shipment, receipt, credit, journal); not pure: accounts, tax areas and ship vias are resolved in the same transaction |
+//! | `ledger/` | the thin trait impl over the client | the same, plus the change feeds and ERP-entered orders (E1) |
+//! | — | (the sandbox's introspection) | `erp/`: the ERP's own screens, what a person does in it (setup, posting, shipping, payments, reports) |
+//!
+//! Tests: `conformance.rs` (the ledger conformance suite), `wire_fixtures.rs` (stored rows
+//! read back: exact decimal text, statuses by name, a foreign row refused naming the column),
+//! `sandbox.rs` (every `Ledger` method against a fresh ERP, the ERP's "sandbox"), `erp.rs`
+//! (the ERP's own operations), and property tests (`gl_balances.rs`, `planned_orders.rs`).
+//!
+//! ## What it does
+//!
 //! - [`Erp`]: open a database ([`Erp::open`], [`Erp::in_memory`]) and keep its
 //!   setup records: chart of accounts (seeded, see [`accounts`]), product classes, products,
 //!   warehouses, ship vias, tax areas, receipt types; [`Erp::prepare_for`] sets up what a
@@ -49,25 +73,25 @@
 //! `new_orders`) use sequence numbers as cursors: a page's `next` is the position after its
 //! last item while items come, `None` when there is nothing new.
 
-mod api;
-mod clients;
 pub mod config;
-mod credit;
 mod db;
 mod erp;
-mod gl;
+mod error;
 mod ledger;
-mod sales;
-mod schema;
-mod setup;
-mod status;
+mod mapping;
+mod wire;
 
-pub use api::{NewSalesOrder, NewSalesOrderLine, SalesOrderSummary, SourceTotals};
-pub use config::{AcctvantageConfig, PLATFORM};
-pub use erp::{Account, AccountKind, Erp, ErpOptions, NewProduct, StockLevel};
-pub use gl::{Journal, TrialBalance, TrialBalanceRow};
-pub use schema::{accounts, DEFAULT_PRODUCT_CLASS, DEFAULT_WAREHOUSE, SHIPPING_PRODUCT_CLASS};
-pub use status::SalesOrderStatus;
+pub use config::{AcctvantageConfig, ErpOptions};
+pub use db::schema::{accounts, DEFAULT_PRODUCT_CLASS, DEFAULT_WAREHOUSE, SHIPPING_PRODUCT_CLASS};
+pub use db::Erp;
+pub use erp::{
+    Account, AccountKind, Journal, NewProduct, NewSalesOrder, NewSalesOrderLine, SalesOrderSummary,
+    SourceTotals, StockLevel, TrialBalance, TrialBalanceRow,
+};
+pub use wire::SalesOrderStatus;
+
+/// The platform name (`"acctvantage"`) in settings, errors and capabilities.
+pub const PLATFORM: &str = "acctvantage";
 
 /// Opens the ERP `config` names (what the registry calls). With the sync `settings`, the ERP
 /// takes its options from them ([`ErpOptions::from_settings`]) and sets up, once, the tax

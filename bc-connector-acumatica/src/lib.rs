@@ -6,9 +6,19 @@
 //! - [`AcumaticaConfig`] ([`config`]): the tenant, sign-in, limits and posting settings;
 //! - [`client`]: the REST calls — one session (cookie, signed out by
 //!   [`AcumaticaLedger::logout`], or OAuth), action polling with a deadline;
+//! - [`wire`]: Acumatica's JSON — `{"value": …}` fields read and written exactly, `$filter`
+//!   literals, document references;
 //! - [`error`]: 422 field errors and `HttpError` bodies → [`bc_core::Error`];
-//! - [`mapping`]: documents, records and ERP-order rules, pure;
-//! - [`ledger`]: [`AcumaticaLedger`], the trait impl, and its feeds.
+//! - [`mapping`]: bcsync documents → Acumatica records, one file per document kind (sales,
+//!   credit, client, item, receipt, journal), and the ERP-order rules; pure;
+//! - [`ledger`]: [`AcumaticaLedger`], the trait impl, forwarding to one file per concern
+//!   (parties, documents, money, feeds).
+//!
+//! Tests: `conformance.rs` (the Ledger conformance suite against `bc-sandbox-acumatica`),
+//! `wire_fixtures.rs` (every body the connector sends checked field by field against the
+//! published contract of Default 24.200.001, and example records read), `sandbox.rs` (sessions,
+//! action polling, field errors, ERP orders, exactly-once after a failure on each write kind,
+//! requests per order).
 //!
 //! Documents: invoices (`SalesInvoice` of type Invoice) and sales orders; payments applied to
 //! the invoice (released first: Acumatica applies payments to released documents) or the order;
@@ -22,6 +32,7 @@ pub mod config;
 pub mod error;
 pub mod ledger;
 pub mod mapping;
+pub mod wire;
 
 use std::sync::Arc;
 

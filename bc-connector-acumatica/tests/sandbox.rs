@@ -1,78 +1,14 @@
 //! The connector against the Acumatica sandbox, in-process (no sockets).
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use bc_connector_acumatica::{AcumaticaClient, AcumaticaConfig, AcumaticaLedger};
-use bc_core::settings::Secret;
-use bc_core::testkit::ledger::{run_all, LedgerFixture};
-use bc_core::{Client, ClientKey, ErrorKind, Ledger, PostingTarget};
-use bc_http::{RetryPolicy, RouterTransport};
+use bc_core::{Client, ClientKey, ErrorKind, Ledger};
+use bc_http::RouterTransport;
 use bc_sandbox_acumatica::{AcumaticaSandbox, AcumaticaSandboxConfig, ErpLine, ErpOrder, Kind};
 use rust_decimal::Decimal;
 
-fn sandbox() -> AcumaticaSandbox {
-    AcumaticaSandbox::new(AcumaticaSandboxConfig::default())
-}
-
-fn config(tag: &str) -> AcumaticaConfig {
-    // A loopback host per test: each test has its own rate budget (budgets are per account).
-    let host = tag
-        .bytes()
-        .fold(7u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)))
-        % 250
-        + 2;
-    let mut c = AcumaticaConfig::new(
-        &format!("http://127.0.0.{host}"),
-        "SandboxCompany",
-        "api.user",
-        Secret::new("sandbox-password-0000"),
-    );
-    c.requests_per_minute = 100_000;
-    c.tax_zones.insert("NYSTATE".into(), "NY".into());
-    c.ship_via_map
-        .insert("UPSGROUND".into(), "UPS Ground".into());
-    c.erp_orders.order_types = vec!["WO".into()];
-    c.erp_orders.customer_classes = vec!["WEB".into()];
-    c
-}
-
-fn ledger(sb: &AcumaticaSandbox, cfg: &AcumaticaConfig) -> AcumaticaLedger {
-    let t = Arc::new(RouterTransport::new(sb.router()));
-    let retry =
-        RetryPolicy::default().with_backoff(Duration::from_millis(1), Duration::from_millis(5));
-    AcumaticaLedger::new(
-        AcumaticaClient::new(cfg, t, retry).expect("client"),
-        cfg.clone(),
-    )
-}
-
-fn fixture() -> LedgerFixture {
-    LedgerFixture {
-        discount: PostingTarget::Account("49000".into()),
-        shipping: PostingTarget::Item("SHIPPING".into()),
-        gift_card: PostingTarget::Account("24000".into()),
-        rounding: PostingTarget::Item("ROUNDING".into()),
-        tax_code: Some("NYSTATE".into()),
-        non_taxable_code: None,
-        income_account: "40000".into(),
-        expense_account: "50000".into(),
-        receipt_type: "CARD".into(),
-        deposit_account: "10200".into(),
-        journal_accounts: ("10100".into(), "10200".into()),
-        ..LedgerFixture::default()
-    }
-}
-
-#[tokio::test]
-async fn ledger_conformance_suite_passes() {
-    let sb = sandbox();
-    let l = ledger(&sb, &config("conf"));
-    run_all(&l, &fixture()).await.expect("conformance");
-    l.logout().await.expect("logout");
-    assert_eq!(sb.open_sessions(), 0);
-    assert!(sb.duplicates().is_empty(), "{:?}", sb.duplicates());
-}
+mod common;
+use common::{config, fixture, ledger, sandbox};
 
 #[tokio::test]
 async fn a_client_that_never_signs_out_hits_the_login_limit_the_connector_never_does() {

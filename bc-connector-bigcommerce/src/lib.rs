@@ -2,15 +2,31 @@
 //!
 //! [`BigCommerce`] implements [`bc_core::Storefront`] over BigCommerce's REST API (v2 orders,
 //! v3 transactions, refunds, customers, inventory and webhooks), through `bc-http` (retries,
-//! the store's shared rate budget, `X-Auth-Token` kept secret).
+//! the store's shared rate budget, `X-Auth-Token` kept secret). The crate has the rooms of
+//! every bcsync connector:
 //!
-//! - [`config`] — [`BigCommerceConfig`];
-//! - [`connector`] — the [`BigCommerce`] storefront and its request plan per order;
-//! - [`parse`] — payloads → bc-core types (strict about money and ids — an id is a positive
-//!   integer, as BigCommerce documents it —, tolerant of documented oddities, errors naming
-//!   the order and the field);
-//! - [`webhooks`] — registering hooks, verifying deliveries, `store/order/*` events,
-//!   de-duplication by event hash.
+//! - [`config`] — [`BigCommerceConfig`] (unknown keys refused, errors naming the key);
+//! - [`client`] — the HTTP client, v2 lists and pages, v3 envelopes, the order-list request;
+//! - [`wire`] — BigCommerce's JSON, typed: [`OrderParts`], [`v3_page`], and the
+//!   field-by-field reader every mapping goes through; [`error`] — its error bodies, field
+//!   errors, per-item failures;
+//! - [`mapping`] — payloads ⇄ bc-core types, one file per document kind (strict about money
+//!   and ids — an id is a positive integer, as BigCommerce documents it —, tolerant of
+//!   documented oddities, errors naming the order and the field);
+//! - [`storefront`] — the trait impl: orders (keyset listing, one order, statuses, refunds),
+//!   fulfilment (shipments, ERP-originated orders), inventory, customers and webhook
+//!   registration;
+//! - [`webhooks`] — receiving deliveries (BigCommerce pushes them; other storefronts of
+//!   bcsync do not): verification, `store/order/*` events, de-duplication by event hash.
+//!
+//! Tests: `conformance.rs` (the Storefront conformance suite against the sandbox),
+//! `wire_fixtures.rs` (the documented example payloads of `tests/fixtures/` parsed, malformed
+//! variants, arbitrary JSON), `sandbox.rs` (every method against `bc-sandbox-bigcommerce`,
+//! in-process and over loopback).
+//!
+//! The modules `connector` and `parse` keep the paths of before this layout
+//! (`bc_connector_bigcommerce::parse::parse_order`…) working: they re-export [`storefront`]'s
+//! and [`mapping`]'s items.
 //!
 //! ```no_run
 //! # async fn demo() -> bc_core::Result<()> {
@@ -35,16 +51,43 @@
 //! [`bc_core::ErrorKind::Unsupported`] and the capabilities say `payouts: false`.
 #![forbid(unsafe_code)]
 
+pub mod client;
 pub mod config;
-pub mod connector;
-mod fields;
-pub mod parse;
+pub mod error;
+pub mod mapping;
+pub mod storefront;
 pub mod webhooks;
+pub mod wire;
 
 pub use config::BigCommerceConfig;
-pub use connector::{BigCommerce, INVENTORY_BATCH, MAX_PAGE, PLATFORM};
-pub use parse::{parse_order, parse_order_json, BcCustomer, OrderParts};
+pub use mapping::{parse_order, parse_order_json, BcCustomer};
+pub use storefront::BigCommerce;
 pub use webhooks::{OrderEvent, OrderEventKind, WebhookDeduper, WebhookVerifier};
+pub use wire::{v3_page, OrderParts};
+
+/// The platform name in errors, traces and capabilities.
+pub const PLATFORM: &str = "bigcommerce";
+/// Largest page of v2 orders and v3 lists.
+pub const MAX_PAGE: u32 = 250;
+/// Largest absolute inventory adjustment.
+pub const INVENTORY_BATCH: usize = 2000;
+
+/// The storefront under its name of before the layout: [`BigCommerce`] and the platform's
+/// limits.
+pub mod connector {
+    pub use crate::storefront::BigCommerce;
+    pub use crate::{INVENTORY_BATCH, MAX_PAGE, PLATFORM};
+}
+
+/// The parsers under their name of before the layout: [`mapping`]'s functions and
+/// [`wire`]'s bundles.
+pub mod parse {
+    pub use crate::mapping::{
+        consignment_parts, order_needs, parse_customer, parse_order, parse_order_json,
+        parse_refund, parse_shipment_ref, parse_statuses, BcCustomer, OrderNeeds,
+    };
+    pub use crate::wire::{v3_page, Consignments, OrderParts};
+}
 
 /// Connects to the store `config` names (what the registry calls): over `transport` when
 /// given (an in-process sandbox), else over the network (reqwest).

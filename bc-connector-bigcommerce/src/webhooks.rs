@@ -15,7 +15,7 @@ use http::HeaderMap;
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::Value;
 
-use crate::fields::Obj;
+use crate::wire::Obj;
 
 /// What happened to the order.
 #[derive(Clone, Debug, PartialEq, Eq)]

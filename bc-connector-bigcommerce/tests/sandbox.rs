@@ -3,79 +3,18 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use bc_connector_bigcommerce::{BigCommerce, BigCommerceConfig};
-use bc_core::testkit::storefront::{self as suite, StorefrontFixture};
+use bc_connector_bigcommerce::BigCommerce;
 use bc_core::{
     Address, Currency, ErrorKind, InventoryLevel, NewOrder, NewOrderLine, Order, OrderQuery,
     PayoutQuery, RefundQuery, Shipment, ShipmentLine, Sku, StatusId, Storefront,
 };
-use bc_http::{RateLimits, RetryPolicy, RouterTransport};
-use bc_sandbox_bigcommerce::{BigCommerceConfig as SandboxConfig, BigCommerceSandbox};
+use bc_http::RouterTransport;
+use bc_sandbox_bigcommerce::BigCommerceConfig as SandboxConfig;
 use rust_decimal::Decimal;
 use secrecy::SecretString;
 
-fn sandbox(orders: u64, seed: u64) -> BigCommerceSandbox {
-    sandbox_with(
-        orders,
-        seed,
-        SandboxConfig {
-            quota: 0,
-            ..SandboxConfig::default()
-        },
-    )
-}
-
-fn sandbox_with(orders: u64, seed: u64, config: SandboxConfig) -> BigCommerceSandbox {
-    // A store hash per sandbox keeps the process-wide rate budgets of parallel tests apart.
-    static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let sb = BigCommerceSandbox::new(SandboxConfig {
-        store_hash: format!("sbx{n}t{seed}"),
-        ..config
-    });
-    sb.seed_orders(orders, seed);
-    sb
-}
-
-fn config(sb: &BigCommerceSandbox, api_base: &str, tag: &str) -> BigCommerceConfig {
-    let token = sb.credentials_json()["access_token"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let _ = tag;
-    BigCommerceConfig::new(sb.store_hash(), SecretString::from(token))
-        .with_api_base(api_base)
-        .with_limits(RateLimits::unlimited())
-        .with_retry(
-            RetryPolicy::default()
-                .with_seed(1)
-                .with_max_attempts(8)
-                .with_backoff(
-                    std::time::Duration::from_millis(1),
-                    std::time::Duration::from_millis(20),
-                ),
-        )
-}
-
-fn connect(sb: &BigCommerceSandbox, tag: &str) -> BigCommerce {
-    BigCommerce::with_transport(
-        config(sb, "http://sandbox.invalid", tag),
-        Arc::new(RouterTransport::new(sb.router())),
-    )
-    .unwrap()
-}
-
-async fn all_orders(bc: &BigCommerce, mut q: OrderQuery) -> Vec<Order> {
-    let mut out = Vec::new();
-    loop {
-        let page = bc.orders(&q).await.unwrap();
-        out.extend(page.items);
-        match page.next {
-            Some(c) => q.cursor = Some(c),
-            None => return out,
-        }
-    }
-}
+mod common;
+use common::{all_orders, config, connect, sandbox, sandbox_with};
 
 #[tokio::test]
 async fn every_generated_order_parses_and_adds_up() {
@@ -474,18 +413,6 @@ async fn customers_and_webhooks() {
         .unwrap();
     assert_eq!(ids.len(), 2);
     assert_eq!(ids, again, "registering twice does not duplicate hooks");
-}
-
-#[tokio::test]
-async fn storefront_conformance_suite() {
-    let sb = sandbox(40, 2);
-    let bc = connect(&sb, "conformance");
-    let fx = StorefrontFixture {
-        status_with_orders: StatusId::new("11"),
-        other_status: StatusId::new("9"),
-        sku: Sku::new(sb.skus()[0].clone()),
-    };
-    suite::run_all(&bc, &fx).await.unwrap();
 }
 
 #[tokio::test]

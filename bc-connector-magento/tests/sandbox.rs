@@ -489,3 +489,72 @@ async fn requests_per_imported_order() {
         "at most ~2 requests per imported order"
     );
 }
+
+/// E2: the ledger released the invoice of an ERP order that is in the store, shipped: the
+/// status `complete` is reached through an (offline) invoice, Magento's only way there.
+#[tokio::test]
+async fn completing_a_shipped_uninvoiced_order_invoices_it() {
+    let sb = common::sandbox(3, 4);
+    let sf = common::storefront(&sb);
+    let mut o = erp_order("SO-2001");
+    o.status = StatusId::new("processing");
+    let id = sf.create_order(&o).await.unwrap();
+    let order = sf.order(&id).await.unwrap();
+    sf.create_shipment(
+        &id,
+        &Shipment {
+            lines: vec![ShipmentLine {
+                line_id: Some(order.lines[0].line_id.clone()),
+                sku: None,
+                quantity: dec!(2),
+            }],
+            ..one_line_shipment(&order.lines[0].line_id, "1ZERP2001")
+        },
+    )
+    .await
+    .unwrap();
+    let n: u64 = id.as_str().parse().unwrap();
+    let before = sb.order_json(n).unwrap();
+    assert_eq!(before["state"], "processing", "{before}");
+    sf.set_order_status(&id, &StatusId::new("complete"))
+        .await
+        .expect("invoiced and completed");
+    let after = sb.order_json(n).unwrap();
+    assert_eq!(after["state"], "complete", "{after}");
+    assert_eq!(after["status"], "complete", "{after}");
+    assert_eq!(after["total_invoiced"], after["grand_total"], "{after}");
+    // Once more: nothing to do, and no second invoice.
+    sf.set_order_status(&id, &StatusId::new("complete"))
+        .await
+        .unwrap();
+    assert_eq!(
+        sb.order_json(n).unwrap()["total_invoiced"],
+        after["total_invoiced"]
+    );
+}
+
+/// The engine's inventory push (`set_inventory`) skips SKUs the store does not sell, as the
+/// BigCommerce connector does; any other failure still fails the batch.
+#[tokio::test]
+async fn inventory_push_skips_skus_the_store_does_not_sell() {
+    let sb = common::sandbox(1, 1);
+    let sf = common::storefront(&sb);
+    sb.add_products(&["SOLD-1".to_string()], dec!(10));
+    let levels = vec![
+        InventoryLevel {
+            sku: Sku::new("SOLD-1"),
+            available: dec!(7),
+        },
+        InventoryLevel {
+            sku: Sku::new("ERP-ONLY-1"),
+            available: dec!(3),
+        },
+    ];
+    sf.set_inventory(&levels)
+        .await
+        .expect("the unknown SKU is skipped");
+    assert_eq!(sb.source_quantity("SOLD-1", "default"), Some(dec!(7)));
+    let report = sf.push_inventory(&levels).await.unwrap();
+    assert_eq!(report.failed.len(), 1, "push_inventory still names it");
+    assert_eq!(report.failed[0].sku, Sku::new("ERP-ONLY-1"));
+}

@@ -6,8 +6,8 @@
 //!
 //! The crate, in the order an order travels:
 //!
-//! - [`config`]: [`QboOptions`], how to reach a company (realm, URLs, OAuth client, limits,
-//!   the shared token store);
+//! - [`config`]: [`QboConfig`], the settings file's `[ledger]` table, and [`QboOptions`], how
+//!   the client reaches a company (realm, URLs, OAuth client, limits, the shared token store);
 //! - [`oauth`]: the authorization-code flow of `bcsync connect qbo` (authorize URL, code
 //!   exchange) on the `oauth2` crate;
 //! - [`client`]: [`QboApi`], the REST calls over `bc-http` (retries, the realm's sliding
@@ -52,15 +52,40 @@ pub use error as fault;
 pub const PLATFORM: &str = error::PLATFORM;
 
 pub use client::QboApi;
-pub use config::QboOptions;
+pub use config::{QboConfig, QboOptions};
 pub use ledger::{Company, QboLedger};
 pub use mapping::TaxStyle;
 
-/// Connects to the company `options` names over `transport` (what the registry calls):
-/// [`QboLedger::connect`].
+/// Connects to the company `config` names (what the registry calls).
+///
+/// `transport`: `None` uses the network (reqwest). `token_store`: where the token set is kept
+/// and shared with every other process of the realm (bcsync passes its state store); a set
+/// already stored wins over `config`'s `refresh_token`, which only seeds an empty store. With
+/// neither a stored set nor a `refresh_token`, a `Config` error names
+/// `ledger.refresh_token` and `bcsync connect qbo`.
 pub async fn connect(
-    options: QboOptions,
-    transport: std::sync::Arc<dyn bc_http::HttpTransport>,
+    config: &QboConfig,
+    transport: Option<std::sync::Arc<dyn bc_http::HttpTransport>>,
+    token_store: Option<std::sync::Arc<dyn bc_http::TokenStore>>,
 ) -> bc_core::Result<QboLedger> {
+    let mut options = config.options()?;
+    let seeded = config.refresh_token("ledger")?.is_some();
+    let stored = match &token_store {
+        Some(store) => store.load().await?.is_some(),
+        None => false,
+    };
+    if !seeded && !stored {
+        return Err(bc_core::Error::config(
+            "ledger.refresh_token",
+            "is empty and no token set is stored yet: run `bcsync connect qbo` (or give the refresh token of a connected app)",
+        ));
+    }
+    if let Some(store) = token_store {
+        options = options.with_token_store(store);
+    }
+    let transport = match transport {
+        Some(t) => t,
+        None => std::sync::Arc::new(bc_http::ReqwestTransport::new()?),
+    };
     QboLedger::connect(options, transport).await
 }

@@ -103,6 +103,15 @@ impl std::fmt::Display for ExchangeError {
 
 impl std::error::Error for ExchangeError {}
 
+/// Compares two byte strings in time that depends on their lengths only, not on where they
+/// differ (the `state` check must not tell an attacker how much of a guess was right).
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
 impl Authorization {
     /// The consent URL with a fresh random `state`.
     pub fn start(&self) -> Result<Started> {
@@ -142,7 +151,10 @@ impl Authorization {
             )
             .with_platform(PLATFORM));
         }
-        if params.get("state") != Some(&started.state) {
+        if !params
+            .get("state")
+            .is_some_and(|s| constant_time_eq(s.as_bytes(), started.state.as_bytes()))
+        {
             return Err(Error::new(
                 ErrorKind::Invalid,
                 "the redirect's `state` is not the one sent (a forged or stale redirect)",
@@ -199,5 +211,18 @@ impl Authorization {
             expires_in: answer.expires_in(),
             refresh_token: SecretString::from(refresh.secret().clone()),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::constant_time_eq;
+
+    #[test]
+    fn constant_time_eq_compares_whole_strings() {
+        assert!(constant_time_eq(b"abc", b"abc"));
+        assert!(!constant_time_eq(b"abc", b"abd"));
+        assert!(!constant_time_eq(b"abc", b"ab"));
+        assert!(constant_time_eq(b"", b""));
     }
 }

@@ -140,6 +140,7 @@ impl LedgerCapabilities {
 ///
 /// Writes must store the import id on what they create so that [`Ledger::find_document`]
 /// finds it after a lost response (the exactly-once protocol, ARCHITECTURE §4).
+#[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait]
 pub trait Ledger: Send + Sync {
     /// What this ledger can do.

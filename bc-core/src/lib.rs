@@ -15,7 +15,9 @@
 //! - [`wire`]: serde helpers for the platforms' loose payloads;
 //! - [`Error`]: the one error type;
 //! - `testkit` (feature `testkit`): order generators and the conformance suites every
-//!   connector runs.
+//!   connector runs;
+//! - `MockStorefront` and `MockLedger` (feature `mock`): [`mockall`](https://docs.rs/mockall)
+//!   mocks of the two traits, for an integrator's unit tests.
 #![forbid(unsafe_code)]
 
 pub mod client;
@@ -52,17 +54,21 @@ pub use ids::{
     StatusId,
 };
 pub use item::{ItemKey, ItemRef, ItemType, NewItem};
+#[cfg(feature = "mock")]
+pub use ledger::MockLedger;
 pub use ledger::{Ledger, LedgerCapabilities, TaxModel};
 pub use money::{Currency, Money};
 pub use order::{
     Address, B2bInfo, Charge, DiscountKind, GiftCertificateRedemption, LineDiscount, NewOrder,
     NewOrderLine, Order, OrderCustomer, OrderDiscount, OrderLine, Payment, PaymentState,
-    ShippingAddress, TaxLine, TaxTarget,
+    ShippingAddress, TaxLine, TaxTarget, PORTAL_PAYMENT_SOURCE,
 };
 pub use page::{Cursor, ItemFailure, OrderQuery, Page, PayoutQuery, RefundQuery};
 pub use plan::{IssueCode, MappingIssue};
 pub use refund::{Payout, PayoutEntry, Refund, RefundLine};
 pub use settings::Settings;
+#[cfg(feature = "mock")]
+pub use storefront::MockStorefront;
 pub use storefront::{Storefront, StorefrontCapabilities};
 
 pub use async_trait::async_trait;

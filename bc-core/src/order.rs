@@ -378,7 +378,17 @@ pub struct TotalsMismatch {
     pub stated: Decimal,
 }
 
+/// `external_source` of the storefront orders the B2B portal creates to take a card payment of
+/// ledger invoices (B6). Such an order sells nothing: the portal records its money as receipts
+/// against the invoices, so the orders job never imports it ([`Order::is_portal_payment`]).
+pub const PORTAL_PAYMENT_SOURCE: &str = "bcsync-portal";
+
 impl Order {
+    /// Whether this is one of the B2B portal's invoice-payment orders ([`PORTAL_PAYMENT_SOURCE`]).
+    pub fn is_portal_payment(&self) -> bool {
+        self.custom.get("external_source").and_then(|v| v.as_str()) == Some(PORTAL_PAYMENT_SOURCE)
+    }
+
     /// Σ of order-level discounts.
     pub fn order_discount_total(&self) -> Decimal {
         self.discounts.iter().map(|d| d.amount).sum()

@@ -71,6 +71,7 @@ impl StorefrontCapabilities {
 /// batch methods loop over them and a connector overrides them when its platform has a batch
 /// endpoint. A method the platform cannot do returns [`crate::ErrorKind::Unsupported`] and
 /// [`Storefront::capabilities`] says so, so that the engine never calls it.
+#[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait]
 pub trait Storefront: Send + Sync {
     /// What this storefront can do.

@@ -355,7 +355,7 @@ impl Engine {
         key: &str,
         direction: Direction,
         reasons: Vec<ExceptionReason>,
-    ) {
+    ) -> bool {
         let temporary = !reasons.is_empty() && reasons.iter().all(ExceptionReason::is_temporary);
         let text: Vec<String> = reasons.iter().map(ToString::to_string).collect();
         if let Err(e) = self
@@ -363,7 +363,15 @@ impl Engine {
             .record_exception(entity, key, &reasons, Utc::now())
             .await
         {
+            // An item that is neither done nor in the queue would be lost once the job moves
+            // on (its cursor, the storefront's error status): the run stops here, its cursor
+            // stays, and the next run meets the item again.
             tracing::error!(error = %e, %entity, key, "cannot record an exception");
+            run.halt(Error::new(
+                e.kind(),
+                format!("cannot record the exception of {entity} {key} (the run stops so that it is retried): {e}"),
+            ));
+            return false;
         }
         self.log(
             run.job,
@@ -380,6 +388,7 @@ impl Engine {
             reasons: text,
             temporary,
         });
+        true
     }
 
     /// An item that failed with `err`: deferred to the next run when the cause is the

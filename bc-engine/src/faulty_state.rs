@@ -21,10 +21,11 @@ use std::time::Duration;
 use bc_core::{async_trait, Error, ErrorKind, LedgerRef, Result, Sku};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
+use secrecy::SecretString;
 
 use super::state::{
     CrossRef, EntityKind, ExceptionFilter, ExceptionReason, ExceptionRecord, Fence, Intent, Lease,
-    LogEntry, LogQuery, StateOp, StateStore, WriteKey, WriteRecord,
+    LogEntry, LogQuery, StateOp, StateStore, StoredCredentials, WriteKey, WriteRecord,
 };
 
 /// The operation name carried by an injected busy error ([`Error::operation`]).
@@ -56,6 +57,8 @@ pub struct FaultyStateStore {
     rate_ppm: AtomicU64,
     calls: AtomicU64,
     injected: AtomicU64,
+    // When set, only calls of these operations may fail.
+    only: Mutex<Option<Vec<String>>>,
 }
 
 impl FaultyStateStore {
@@ -67,7 +70,16 @@ impl FaultyStateStore {
             rate_ppm: AtomicU64::new(rate_to_ppm(rate)),
             calls: AtomicU64::new(0),
             injected: AtomicU64::new(0),
+            only: Mutex::new(None),
         }
+    }
+
+    /// Limits the faults to the calls of `ops` (the trait's method names, e.g.
+    /// `"record_exception"`); the other calls always go through.
+    pub fn only(self, ops: &[&str]) -> Self {
+        *self.only.lock().unwrap_or_else(|p| p.into_inner()) =
+            Some(ops.iter().map(|o| (*o).to_string()).collect());
+        self
     }
 
     /// Changes the share of calls that fail (0.0 turns the faults off).
@@ -96,6 +108,11 @@ impl FaultyStateStore {
         let rate = self.rate_ppm.load(Ordering::SeqCst);
         if rate == 0 {
             return Ok(());
+        }
+        if let Some(only) = &*self.only.lock().unwrap_or_else(|p| p.into_inner()) {
+            if !only.iter().any(|o| o == op) {
+                return Ok(());
+            }
         }
         let draw = {
             let mut s = self.rng.lock().unwrap_or_else(|p| p.into_inner());
@@ -288,6 +305,21 @@ impl StateStore for FaultyStateStore {
     async fn leases(&self) -> Result<Vec<Lease>> {
         self.gate("leases")?;
         self.inner.leases().await
+    }
+    async fn credentials(&self, account: &str) -> Result<Option<StoredCredentials>> {
+        self.gate("credentials")?;
+        self.inner.credentials(account).await
+    }
+    async fn swap_credentials(
+        &self,
+        account: &str,
+        expected_generation: u64,
+        value: &SecretString,
+    ) -> Result<bool> {
+        self.gate("swap_credentials")?;
+        self.inner
+            .swap_credentials(account, expected_generation, value)
+            .await
     }
 }
 

@@ -106,22 +106,54 @@ impl Engine {
         WF: Future<Output = Vec<Result<LedgerRef>>>,
         X: Fn(&Write<P>, &Written) -> Vec<StateOp>,
     {
+        self.write_once_with(run, side, writes, Vec::new(), search, write, extra)
+            .await
+    }
+
+    /// [`Engine::write_once`], journalling `also` in the same transaction as the writes'
+    /// intents: obligations that must be durable as soon as the writes may happen (the orders
+    /// job's "finish this order" marker, so that a posted order's receipts and status are
+    /// never forgotten, whatever its storefront status becomes).
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn write_once_with<P, S, SF, W, WF, X>(
+        &self,
+        run: &Run,
+        side: Side,
+        writes: Vec<Write<P>>,
+        also: Vec<Intent>,
+        search: S,
+        write: W,
+        extra: X,
+    ) -> Outcomes<P>
+    where
+        P: Clone,
+        S: Fn(Vec<P>) -> SF,
+        SF: Future<Output = Vec<Result<Option<LedgerRef>>>>,
+        W: Fn(Vec<P>) -> WF,
+        WF: Future<Output = Vec<Result<LedgerRef>>>,
+        X: Fn(&Write<P>, &Written) -> Vec<StateOp>,
+    {
         if writes.is_empty() {
             return Vec::new();
         }
-        let intents: Vec<Intent> = writes
+        let mut intents: Vec<Intent> = writes
             .iter()
             .map(|w| Intent {
                 key: w.key.clone(),
                 payload_hash: w.hash.clone(),
             })
             .collect();
+        let own = intents.len();
+        intents.extend(also);
         let before = match self
             .state
             .journal_intents(run.fence(), &intents, Utc::now())
             .await
         {
-            Ok(b) => b,
+            Ok(mut b) => {
+                b.truncate(own);
+                b
+            }
             Err(e) => {
                 run.defer_if_lease_lost(&e);
                 return writes.into_iter().map(|w| (w, Err(e.clone()))).collect();

@@ -63,5 +63,5 @@ pub use scheduler::{Scheduler, SchedulerHandle};
 pub use state::{
     CrossRef, Direction, EntityKind, ExceptionFilter, ExceptionReason, ExceptionRecord,
     ExceptionStatus, Fence, Intent, Lease, LogEntry, LogQuery, Outcome, StateOp, StateStore,
-    WriteKey, WriteRecord, WriteState,
+    StoredCredentials, WriteKey, WriteRecord, WriteState,
 };

@@ -8,11 +8,12 @@ use async_trait::async_trait;
 use bc_core::{Error, ErrorKind, Result, Sku};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
+use secrecy::SecretString;
 
 use crate::state::{
     lease_expiry, lease_lost, CrossRef, EntityKind, ExceptionFilter, ExceptionReason,
     ExceptionRecord, ExceptionStatus, Fence, Intent, Lease, LogEntry, LogQuery, StateOp,
-    StateStore, WriteKey, WriteRecord, WriteState,
+    StateStore, StoredCredentials, WriteKey, WriteRecord, WriteState,
 };
 
 #[derive(Default)]
@@ -24,6 +25,7 @@ struct Inner {
     log: Vec<LogEntry>,
     inventory: BTreeMap<Sku, Decimal>,
     leases: BTreeMap<String, Lease>,
+    credentials: BTreeMap<String, StoredCredentials>,
 }
 
 /// A [`StateStore`] in memory. Cloning is not provided: share it with `Arc`.
@@ -394,5 +396,31 @@ impl StateStore for MemoryStateStore {
 
     async fn leases(&self) -> Result<Vec<Lease>> {
         self.with(|s| s.leases.values().cloned().collect())
+    }
+
+    async fn credentials(&self, account: &str) -> Result<Option<StoredCredentials>> {
+        self.with(|s| s.credentials.get(account).cloned())
+    }
+
+    async fn swap_credentials(
+        &self,
+        account: &str,
+        expected_generation: u64,
+        value: &SecretString,
+    ) -> Result<bool> {
+        self.with(|s| {
+            let current = s.credentials.get(account).map_or(0, |c| c.generation);
+            if current != expected_generation {
+                return false;
+            }
+            s.credentials.insert(
+                account.to_string(),
+                StoredCredentials {
+                    value: value.clone(),
+                    generation: expected_generation + 1,
+                },
+            );
+            true
+        })
     }
 }

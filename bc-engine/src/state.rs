@@ -14,6 +14,7 @@ use async_trait::async_trait;
 use bc_core::{Error, ErrorKind, LedgerRef, MappingIssue, Result, Sku};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
+use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 
 /// What kind of entity a record is about.
@@ -736,6 +737,52 @@ pub trait StateStore: Send + Sync {
     async fn lease(&self, name: &str) -> Result<Option<Lease>>;
     /// Every lease (for `bcsync status`).
     async fn leases(&self) -> Result<Vec<Lease>>;
+
+    // --- credentials (e.g. an OAuth token set that the platform rotates) ---
+
+    /// The credentials stored for `account` (opaque text, e.g. a serialized token set), with
+    /// their generation; `None` when nothing was stored yet. Stores that keep no credentials
+    /// answer `Unsupported`.
+    async fn credentials(&self, account: &str) -> Result<Option<StoredCredentials>> {
+        let _ = account;
+        Err(Error::unsupported(
+            "this state store",
+            "keeping credentials",
+        ))
+    }
+    /// Stores `value` for `account` with generation `expected_generation + 1` if the stored
+    /// generation is still `expected_generation` (or nothing is stored and it is `0`), in one
+    /// transaction. `false`, storing nothing, when another process changed them first.
+    async fn swap_credentials(
+        &self,
+        account: &str,
+        expected_generation: u64,
+        value: &SecretString,
+    ) -> Result<bool> {
+        let _ = (account, expected_generation, value);
+        Err(Error::unsupported(
+            "this state store",
+            "keeping credentials",
+        ))
+    }
+}
+
+/// What [`StateStore::credentials`] returns. `Debug` never shows the value.
+#[derive(Clone)]
+pub struct StoredCredentials {
+    /// The stored text (a secret: tokens).
+    pub value: SecretString,
+    /// Bumped by every successful [`StateStore::swap_credentials`].
+    pub generation: u64,
+}
+
+impl fmt::Debug for StoredCredentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StoredCredentials")
+            .field("value", &"******")
+            .field("generation", &self.generation)
+            .finish()
+    }
 }
 
 /// `now + ttl`, saturating.

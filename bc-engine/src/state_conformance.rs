@@ -32,6 +32,36 @@ pub async fn run_all(store: &dyn StateStore) {
     inventory(store).await;
     leases(store).await;
     fencing(store).await;
+    credentials(store).await;
+}
+
+/// Credentials: nothing stored at first; compare-and-swap from generation 0; a stale
+/// generation is refused and stores nothing; accounts are independent.
+pub async fn credentials(store: &dyn StateStore) {
+    use secrecy::{ExposeSecret, SecretString};
+    let account = "conformance:tokens";
+    assert!(store.credentials(account).await.unwrap().is_none());
+    let first = SecretString::from("first-set".to_string());
+    assert!(!store.swap_credentials(account, 3, &first).await.unwrap());
+    assert!(store.credentials(account).await.unwrap().is_none());
+    assert!(store.swap_credentials(account, 0, &first).await.unwrap());
+    let got = store.credentials(account).await.unwrap().unwrap();
+    assert_eq!(got.generation, 1);
+    assert_eq!(got.value.expose_secret(), "first-set");
+    assert!(!format!("{got:?}").contains("first-set"));
+    let second = SecretString::from("second-set".to_string());
+    assert!(!store.swap_credentials(account, 0, &second).await.unwrap());
+    assert!(store.swap_credentials(account, 1, &second).await.unwrap());
+    let got = store.credentials(account).await.unwrap().unwrap();
+    assert_eq!(
+        (got.generation, got.value.expose_secret()),
+        (2, "second-set")
+    );
+    assert!(store
+        .credentials("conformance:other")
+        .await
+        .unwrap()
+        .is_none());
 }
 
 /// Cross-references: put, get, replace, find by ledger id, list by kind.

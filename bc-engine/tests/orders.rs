@@ -317,3 +317,96 @@ async fn a_mapping_hook_carries_extra_storefront_fields_to_the_ledger() {
         );
     });
 }
+
+/// The state store refuses to record an order's exception (it is busy): the order must not
+/// be left neither posted nor queued. The run stops without setting the storefront's error
+/// status or passing the order with its cursor, and the next run queues it.
+#[tokio::test]
+async fn an_exception_that_cannot_be_recorded_is_recorded_by_the_next_run() {
+    use std::sync::Arc;
+
+    use bc_engine::{Engine, FaultyStateStore};
+
+    let w = World::with_orders(3);
+    w.storefront
+        .add_orders([sample_order(40, AWAITING_FULFILLMENT, "Mars Colony Tax")]);
+    let faulty = Arc::new(
+        FaultyStateStore::new(w.state.clone() as Arc<dyn StateStore>, 3, 1.0)
+            .only(&["record_exception"]),
+    );
+    let engine = Engine::with_options(
+        w.storefront.clone(),
+        w.ledger.clone(),
+        faulty.clone() as Arc<dyn StateStore>,
+        test_settings(""),
+        fast(),
+    );
+    let first = engine.sync_orders().await;
+    assert!(faulty.injected() >= 1);
+    // Not queued, and still importable in the storefront.
+    assert!(w
+        .state
+        .exception(EntityKind::Order, "40")
+        .await
+        .unwrap()
+        .is_none());
+    assert_eq!(
+        w.storefront.status_of("40"),
+        Some(StatusId::new(AWAITING_FULFILLMENT)),
+        "{first:?}"
+    );
+
+    faulty.set_rate(0.0);
+    let second = engine.sync_orders().await.unwrap();
+    let ex = w
+        .state
+        .exception(EntityKind::Order, "40")
+        .await
+        .unwrap()
+        .expect("queued by the next run");
+    assert_eq!(ex.status, ExceptionStatus::Open);
+    assert_eq!(
+        w.storefront.status_of("40"),
+        Some(StatusId::new(MANUAL_VERIFICATION)),
+        "{second}"
+    );
+    // The other orders are posted once (document and receipt), whichever run posted them.
+    w.ledger.with(|l| {
+        assert_eq!(l.documents.len(), 3);
+        assert_eq!(l.receipts.len(), 3);
+    });
+}
+
+/// B6: the B2B portal's own card-payment orders (marked `external_source = "bcsync-portal"`)
+/// pay ledger invoices that exist already; the orders job skips them, posting nothing.
+#[tokio::test]
+async fn the_portals_payment_orders_are_not_imported() {
+    let w = World::with_orders(2);
+    let mut payment = sample_order(50, AWAITING_FULFILLMENT, "CA State Tax");
+    payment.custom.insert(
+        "external_source".into(),
+        serde_json::json!(bc_core::PORTAL_PAYMENT_SOURCE),
+    );
+    w.storefront.add_orders([payment]);
+    let report = w.default_engine().sync_orders().await.unwrap();
+    assert_eq!(report.seen, 3, "{report}");
+    assert_eq!(report.skipped, 1, "{report}");
+    w.ledger.with(|l| {
+        assert_eq!(l.documents.len(), 2);
+        assert!(l
+            .documents
+            .iter()
+            .all(|d| !d.doc.import_id.to_string().ends_with("50")));
+    });
+    // Left as it is in the storefront, and never in the exception queue.
+    assert_eq!(
+        w.storefront.status_of("50"),
+        Some(StatusId::new(AWAITING_FULFILLMENT))
+    );
+    assert!(w
+        .state
+        .exception(EntityKind::Order, "50")
+        .await
+        .unwrap()
+        .is_none());
+}

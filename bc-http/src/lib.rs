@@ -1,7 +1,8 @@
 //! # bc-http — what every HTTP connector of bcsync shares
 //!
 //! - [`transport`]: the [`HttpTransport`] trait, [`ReqwestTransport`] (rustls, `https` unless
-//!   the host is loopback) and [`RouterTransport`] (calls an axum `Router` in-process);
+//!   the host is loopback) and `RouterTransport` (calls an axum `Router` in-process; cargo
+//!   feature `router`, off by default so that an embedding program compiles no axum);
 //! - [`request`]: [`ApiRequest`] (method, path template, [`Idempotency`]) and [`ApiResponse`];
 //! - [`retry`]: [`RetryPolicy`] (classifier, exponential backoff with full jitter, budget) and
 //!   the platforms' wait headers;
@@ -33,9 +34,10 @@ pub use rate::{RateBudget, RateLimits, RatePermit};
 pub use request::{ApiRequest, ApiResponse, Idempotency};
 pub use retry::{parse_wait_headers, RetryPolicy, WaitHook};
 pub use token_store::{MemoryTokenStore, StoredTokens, TokenStore};
+#[cfg(feature = "router")]
+pub use transport::RouterTransport;
 pub use transport::{
-    HttpTransport, ReqwestTransport, ReqwestTransportBuilder, RouterTransport, TransportError,
-    TransportErrorKind,
+    HttpTransport, ReqwestTransport, ReqwestTransportBuilder, TransportError, TransportErrorKind,
 };
 
 pub use secrecy::{ExposeSecret, SecretString};

@@ -1,8 +1,8 @@
 //! Transports: how a request reaches a platform.
 //!
 //! [`HttpTransport`] is deliberately tiny (one request in, one response out) so that tests and
-//! benches can swap the network for an in-process axum router ([`RouterTransport`]) and so that
-//! wrappers (fault injection, recording) are transports themselves.
+//! benches can swap the network for an in-process axum router (`RouterTransport`, feature
+//! `router`) and so that wrappers (fault injection, recording) are transports themselves.
 
 use std::fmt;
 use std::net::IpAddr;
@@ -12,6 +12,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use bytes::Bytes;
 use http::{Request, Response};
+#[cfg(feature = "router")]
 use http_body_util::BodyExt;
 
 /// What went wrong below HTTP.
@@ -292,17 +293,22 @@ impl HttpTransport for ReqwestTransport {
 /// An in-process transport calling an axum [`axum::Router`] through tower's `oneshot`: no
 /// sockets, deterministic, works under a paused tokio clock. A response body that fails while
 /// being collected is reported as a reset after the request reached the server.
+///
+/// Behind the `router` feature (off by default), so that an embedding program compiles no axum.
+#[cfg(feature = "router")]
 #[derive(Clone)]
 pub struct RouterTransport {
     router: axum::Router,
 }
 
+#[cfg(feature = "router")]
 impl fmt::Debug for RouterTransport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("RouterTransport")
     }
 }
 
+#[cfg(feature = "router")]
 impl RouterTransport {
     /// Wraps a router (its state already applied).
     pub fn new(router: axum::Router) -> Self {
@@ -310,6 +316,7 @@ impl RouterTransport {
     }
 }
 
+#[cfg(feature = "router")]
 #[async_trait]
 impl HttpTransport for RouterTransport {
     async fn send(&self, request: Request<Bytes>) -> Result<Response<Bytes>, TransportError> {

@@ -32,7 +32,7 @@ pub struct InvoiceFilter {
 }
 
 /// The marker the portal puts on its own payment orders, which are not B2B sales.
-pub const PAYMENT_ORDER_SOURCE: &str = "bcsync-portal";
+pub const PAYMENT_ORDER_SOURCE: &str = bc_core::PORTAL_PAYMENT_SOURCE;
 
 fn fingerprint(o: &Order) -> String {
     let mut h = Sha256::new();
@@ -111,7 +111,7 @@ impl Portal {
     /// company (and, when configured, in the B2B customer group); never the portal's own
     /// payment orders.
     fn b2b_of(&self, o: &Order) -> Option<(String, String)> {
-        if o.custom.get("external_source").and_then(|v| v.as_str()) == Some(PAYMENT_ORDER_SOURCE) {
+        if o.is_portal_payment() {
             return None;
         }
         let OrderCustomer::Registered { id } = &o.customer else {

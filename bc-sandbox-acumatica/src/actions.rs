@@ -189,6 +189,11 @@ pub fn create_shipment(
         if open <= Decimal::ZERO {
             continue;
         }
+        // A non-stock item goes on a shipment only when it requires shipment (IN202000's
+        // "Require Shipment"); charges such as shipping or a discount line never do.
+        if !crate::rules::needs_shipment(store, &item) {
+            continue;
+        }
         let wh = warehouse
             .clone()
             .or_else(|| text(l, "WarehouseID"))

@@ -81,7 +81,10 @@ pub fn create_order(store: &mut Store, o: &ErpOrder) -> Result<Value, AcuError> 
     if let Some(contact) = customer.as_ref().and_then(|c| c.get("MainContact")) {
         body["ShipToAddress"] = contact.get("Address").cloned().unwrap_or(json!({}));
         body["BillToAddress"] = contact.get("Address").cloned().unwrap_or(json!({}));
-        body["ShipToContact"] = json!({"BusinessName": customer.as_ref().and_then(|c| c.get("CustomerName")), "Email": contact.get("Email")});
+        // Both contacts default from the customer's, as the Sales Orders screen fills them.
+        let order_contact = json!({"BusinessName": customer.as_ref().and_then(|c| c.get("CustomerName")), "Attention": contact.get("Attention"), "Email": contact.get("Email"), "Phone1": contact.get("Phone1")});
+        body["ShipToContact"] = order_contact.clone();
+        body["BillToContact"] = order_contact;
     }
     for (k, v) in &o.flags {
         obj(&mut body).insert(k.clone(), json!({"value": v}));

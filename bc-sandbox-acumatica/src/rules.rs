@@ -389,6 +389,15 @@ fn sales_order(store: &mut Store, row: &mut Value, inserting: bool, e: &mut Erro
     refresh_order_fields(store, row);
 }
 
+/// Whether an order line of `item` goes on shipments: stock items always, a non-stock item
+/// only with "Require Shipment" (IN202000); charges such as shipping or a discount never do.
+pub fn needs_shipment(store: &Store, item: &str) -> bool {
+    match store.item(item) {
+        Some((Kind::NonStockItem, row)) => boolean(row, "RequireShipment") == Some(true),
+        _ => true,
+    }
+}
+
 /// UnpaidBalance, the Payments and Shipments tabs, and the status of an order.
 pub fn refresh_order_fields(store: &Store, row: &mut Value) {
     let (ty, nbr) = (
@@ -435,6 +444,7 @@ pub fn refresh_order_fields(store: &Store, row: &mut Value) {
     let tax = dec(row, "TaxTotal").unwrap_or_default();
     let open_qty: Decimal = details(row, "Details")
         .iter()
+        .filter(|l| needs_shipment(store, &text(l, "InventoryID").unwrap_or_default()))
         .map(|l| dec(l, "OpenQty").unwrap_or_else(|| dec(l, "OrderQty").unwrap_or_default()))
         .sum();
     let status = if text(row, "Status").as_deref() == Some("Cancelled") {

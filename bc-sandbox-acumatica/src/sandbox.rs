@@ -385,6 +385,41 @@ impl AcumaticaSandbox {
         );
     }
 
+    /// The administrator sets up a tax zone with its taxes (TX206000 / TX205000), as a
+    /// merchant selling into that zone has: each `(TaxID, description, rate %)` is created
+    /// (or updated) and the zone lists exactly these taxes as applicable.
+    pub fn set_up_tax_zone(
+        &self,
+        zone: &str,
+        taxes: &[(&str, &str, Decimal)],
+    ) -> Result<(), AcuError> {
+        let mut store = self.shared.store();
+        for (id, description, rate) in taxes {
+            crate::documents::put(
+                &mut store,
+                Kind::Tax,
+                &json!({"TaxID": {"value": id}, "Description": {"value": description}, "TaxType": {"value": "Sales"}, "CalculateOn": {"value": format!("{rate}% of the taxable amount")}}),
+                crate::documents::PutMode::Upsert,
+            )?;
+        }
+        let applicable: Vec<Value> = taxes
+            .iter()
+            .map(|t| json!({"TaxID": {"value": t.0}}))
+            .collect();
+        crate::documents::put(
+            &mut store,
+            Kind::TaxZone,
+            &json!({"TaxZoneID": {"value": zone}, "Description": {"value": format!("Tax zone {zone}")}, "ApplicableTaxes": applicable}),
+            crate::documents::PutMode::Upsert,
+        )?;
+        Ok(())
+    }
+
+    /// The administrator activates a currency (CM202000).
+    pub fn add_currency(&self, code: &str) {
+        self.shared.store().currencies.insert(code.to_string());
+    }
+
     /// The ERP user enters a sales order; returns it.
     pub fn create_erp_order(&self, order: &ErpOrder) -> Result<Value, AcuError> {
         erp::create_order(&mut self.shared.store(), order)

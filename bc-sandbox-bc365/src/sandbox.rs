@@ -287,6 +287,51 @@ impl Bc365Sandbox {
         Ok(())
     }
 
+    /// The company's accountant sets up taxes in Business Central's own pages (API v2.0
+    /// cannot): the tax area (VAT business posting group) and tax group (VAT product posting
+    /// group) are created when missing, and the combination gets `pct` — a VAT posting setup
+    /// in a VAT company, a tax detail in a sales-tax company.
+    pub fn set_up_tax(
+        &self,
+        company: &str,
+        area: &str,
+        group: &str,
+        pct: Decimal,
+    ) -> Result<(), BcError> {
+        let mut t = lock(&self.shared.tenant);
+        let (ctx, c) = t.company_mut(company)?;
+        let tax_type = match c.tax {
+            crate::state::TaxKind::Vat => "VAT",
+            crate::state::TaxKind::SalesTax => "Sales_x0020_Tax",
+        };
+        for (set, code) in [("taxAreas", area), ("taxGroups", group)] {
+            if c.by(set, "code", code).is_none() {
+                crate::seed::add(
+                    ctx,
+                    c,
+                    set,
+                    serde_json::json!({"code": code, "displayName": code, "taxType": tax_type}),
+                );
+            }
+        }
+        let key = (area.to_string(), group.to_string());
+        match c.tax {
+            crate::state::TaxKind::Vat => c.vat_setup.insert(key, pct),
+            crate::state::TaxKind::SalesTax => c.tax_details.insert(key, pct),
+        };
+        Ok(())
+    }
+
+    /// The accountant adds a currency with an exchange rate (LCY per unit), if missing.
+    pub fn add_currency(&self, company: &str, code: &str, rate: Decimal) -> Result<(), BcError> {
+        let mut t = lock(&self.shared.tenant);
+        let (ctx, c) = t.company_mut(company)?;
+        if c.by("currencies", "code", code).is_none() {
+            crate::seed::currency(ctx, c, code, code, code, Some(&rate.to_string()));
+        }
+        Ok(())
+    }
+
     /// Posts a draft sales invoice (someone in finance presses Post).
     pub fn post_invoice(&self, company: &str, id: &str) -> Result<(), BcError> {
         let mut t = lock(&self.shared.tenant);

@@ -17,7 +17,7 @@ pub const GB_COMPANY_ID: &str = "7b3f4c2a-9d51-4e0b-8a61-2c5d0e9f1a01";
 /// The US company's id.
 pub const US_COMPANY_ID: &str = "7b3f4c2a-9d51-4e0b-8a61-2c5d0e9f1a02";
 
-fn add(ctx: &mut Ctx, c: &mut Company, set: &str, mut row: Value) -> String {
+pub(crate) fn add(ctx: &mut Ctx, c: &mut Company, set: &str, mut row: Value) -> String {
     let id = ctx.guid();
     let stamp = ctx.stamp();
     let m = obj(&mut row);
@@ -191,7 +191,7 @@ fn customer(
     );
 }
 
-fn currency(
+pub(crate) fn currency(
     ctx: &mut Ctx,
     c: &mut Company,
     code: &str,

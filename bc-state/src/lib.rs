@@ -15,6 +15,9 @@
 //! to one connection ([`DEFAULT_CONNECTION`] unless opened with [`connect_as`] or
 //! `for_connection`): it can neither read nor write another connection's rows.
 //!
+//! Any number of worker processes share a PostgreSQL state database with
+//! [`worker::run_worker`]; `bcsync status` reads [`StateDatabase::status`] ([`JobStatus`]).
+//!
 //! Both schemas are migrated by sqlx's migrator when a store opens (`migrations/sqlite`,
 //! `migrations/postgres`, each migration in a transaction); a database migrated by a newer
 //! bcsync is refused with an error naming both schema versions.
@@ -30,10 +33,12 @@
 
 mod codec;
 mod connection;
+mod credentials;
 mod migrate;
 mod postgres;
 mod sqlite;
 mod status;
+pub mod worker;
 
 use std::sync::Arc;
 
@@ -41,7 +46,7 @@ use bc_core::Result;
 
 pub use connection::{check_connection_name, DEFAULT_CONNECTION, MAX_CONNECTION_NAME};
 pub use migrate::{postgres_schema_version, sqlite_schema_version};
-pub use postgres::{ClaimedUnit, LeaseClock, PostgresOptions, PostgresStateStore};
+pub use postgres::{ClaimedUnit, LeaseClock, PostgresOptions, PostgresStateStore, UnitOutcome};
 pub use sqlite::SqliteStateStore;
 pub use status::{job_of, reason_label, JobStatus};
 

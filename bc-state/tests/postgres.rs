@@ -288,3 +288,49 @@ async fn journal_throughput_figures() {
     );
     assert!(store.journal_pending().await.unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn credentials_swap_has_one_winner_among_racing_workers() {
+    use secrecy::{ExposeSecret, SecretString};
+    let Some(store) = common::pg_store("creds", LeaseClock::Database).await else {
+        return;
+    };
+    let account = "bigcommerce:store-1";
+    assert!(store
+        .swap_credentials(account, 0, &SecretString::from("g1".to_string()))
+        .await
+        .unwrap());
+    // Eight workers read generation 1 and all try to store their refreshed set.
+    let mut tasks = Vec::new();
+    for w in 0..8 {
+        let s = store.clone();
+        tasks.push(tokio::spawn(async move {
+            let v = SecretString::from(format!("from-{w}"));
+            s.swap_credentials(account, 1, &v).await.unwrap()
+        }));
+    }
+    let mut winners = 0;
+    for t in tasks {
+        winners += usize::from(t.await.unwrap());
+    }
+    assert_eq!(winners, 1);
+    let got = store.credentials(account).await.unwrap().unwrap();
+    assert_eq!(got.generation, 2);
+    assert!(got.value.expose_secret().starts_with("from-"));
+    // Another connection of the same database sees nothing and cannot swap this one's.
+    let other = store.for_connection("other").unwrap();
+    assert!(other.credentials(account).await.unwrap().is_none());
+    assert!(!other
+        .swap_credentials(account, 2, &SecretString::from("x".to_string()))
+        .await
+        .unwrap());
+    assert_eq!(
+        store
+            .credentials(account)
+            .await
+            .unwrap()
+            .unwrap()
+            .generation,
+        2
+    );
+}

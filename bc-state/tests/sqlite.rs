@@ -151,3 +151,37 @@ async fn store_close_then_connect(url: &str) {
     assert_eq!(other.cursor("orders").await.unwrap(), None);
     assert!(bc_state::connect_as(url, "").await.is_err());
 }
+
+#[tokio::test]
+async fn credentials_are_per_connection_and_swapped_once_per_generation() {
+    use secrecy::{ExposeSecret, SecretString};
+    let dir = tempfile::tempdir().unwrap();
+    let a = SqliteStateStore::open(dir.path().join("state.sqlite"))
+        .await
+        .unwrap();
+    // A second process's handle on the same file.
+    let b = SqliteStateStore::open(dir.path().join("state.sqlite"))
+        .await
+        .unwrap();
+    let account = "qbo:realm-1";
+    assert!(a
+        .swap_credentials(account, 0, &SecretString::from("g1".to_string()))
+        .await
+        .unwrap());
+    assert!(!b
+        .swap_credentials(account, 0, &SecretString::from("lost".to_string()))
+        .await
+        .unwrap());
+    assert!(b
+        .swap_credentials(account, 1, &SecretString::from("g2".to_string()))
+        .await
+        .unwrap());
+    assert!(!a
+        .swap_credentials(account, 1, &SecretString::from("stale".to_string()))
+        .await
+        .unwrap());
+    let got = a.credentials(account).await.unwrap().unwrap();
+    assert_eq!((got.generation, got.value.expose_secret()), (2, "g2"));
+    let other = a.for_connection("acme").unwrap();
+    assert!(other.credentials(account).await.unwrap().is_none());
+}

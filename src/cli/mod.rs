@@ -1,5 +1,6 @@
 //! The subcommands of `bcsync`.
 
+pub mod connect;
 pub mod demo;
 pub mod init;
 pub mod sandbox;

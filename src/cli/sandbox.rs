@@ -43,10 +43,18 @@ pub struct SandboxArgs {
     /// Print one JSON object (`base_url`, `credentials`) as the first line of stdout.
     #[arg(long)]
     pub json: bool,
+    /// QuickBooks Online: a multicurrency company (home currency USD; `CurrencyRef` and
+    /// `ExchangeRate` accepted on documents, `Preferences.CurrencyPrefs.MultiCurrencyEnabled`
+    /// true). Off by default, as in a new QBO company.
+    #[arg(long)]
+    pub multicurrency: bool,
 }
 
 /// Serves until interrupted (Ctrl-C) or until stdin closes when `--json` is given.
 pub async fn run(args: SandboxArgs) -> Result<(), String> {
+    if args.multicurrency && args.platform != Platform::Qbo {
+        return Err("--multicurrency is a QuickBooks Online company setting: use it with `bcsync sandbox qbo`".into());
+    }
     if !(0.0..=1.0).contains(&args.faults) {
         return Err(format!(
             "--faults {} must be between 0.0 and 1.0",
@@ -93,6 +101,7 @@ pub async fn run(args: SandboxArgs) -> Result<(), String> {
         Platform::Qbo => {
             let mut config = bc_sandbox_qbo::QboConfig::seeded(args.seed, args.faults);
             config.faults = faults;
+            config.multicurrency = args.multicurrency;
             let sandbox = bc_sandbox_qbo::QboSandbox::new(config);
             let served = sandbox.serve(args.port).await.map_err(|e| {
                 format!(

@@ -9,7 +9,6 @@ use bc_engine::{
     Engine, EntityKind, ExceptionFilter, ExceptionStatus, Job, LogQuery, Outcome, Scheduler,
     StateStore,
 };
-use bc_state::SqliteStateStore;
 use bcsync::{ConnectContext, Registry};
 
 /// Reads and validates a settings file; errors name the file and the key.
@@ -24,13 +23,26 @@ pub fn load(path: &Path) -> Result<Settings, String> {
     Settings::from_toml_str(&text).map_err(|e| format!("{}: {e}", path.display()))
 }
 
-/// The state store the settings name.
+/// The state store the settings name (an SQLite file or a `postgres://` database).
 pub async fn open_state(settings: &Settings) -> Result<Arc<dyn StateStore>, String> {
     let url = &settings.state.url;
-    let store = SqliteStateStore::connect(url)
-        .await
-        .map_err(|e| format!("cannot open the state store `{url}` (setting `state.url`): {e}"))?;
-    Ok(Arc::new(store))
+    bc_state::connect(url).await.map_err(|e| {
+        format!(
+            "cannot open the state store `{}` (setting `state.url`): {e}",
+            redact_url(url)
+        )
+    })
+}
+
+/// `url` with any password replaced by `******` (state URLs may carry one).
+pub fn redact_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("******"));
+            u.to_string()
+        }
+        _ => url.to_string(),
+    }
 }
 
 /// The registry of the program: every built-in connector.
@@ -38,18 +50,20 @@ pub fn registry() -> Registry {
     Registry::with_builtins()
 }
 
-/// The context of connectors built from the settings file at `config`.
-pub fn context(config: &Path, settings: &Settings) -> ConnectContext {
+/// The context of connectors built from the settings file at `config`, with the state store.
+pub fn context(config: &Path, settings: &Settings, state: Arc<dyn StateStore>) -> ConnectContext {
     ConnectContext::new()
         .with_base_dir(config.parent().map(Path::to_path_buf).unwrap_or_default())
         .with_settings(settings.clone())
+        .with_state(state)
 }
 
 /// Connects to both platforms (through the registry) and the state store, and checks the
 /// statuses the settings name against the storefront's.
 pub async fn connect(config: &Path, settings: &Settings) -> Result<Engine, String> {
     let registry = registry();
-    let ctx = context(config, settings);
+    let state = open_state(settings).await?;
+    let ctx = context(config, settings, state.clone());
     let sf = registry
         .storefront(&settings.storefront, ctx.clone())
         .await
@@ -74,7 +88,6 @@ pub async fn connect(config: &Path, settings: &Settings) -> Result<Engine, Strin
         .ledger(&settings.ledger, ctx)
         .await
         .map_err(|e| format!("ledger: {e}"))?;
-    let state = open_state(settings).await?;
     Ok(Engine::new(sf, lg, state, settings.clone()))
 }
 

@@ -153,6 +153,16 @@ pub fn storefront_order(order: &Value, shipping_method: String, cfg: &AcumaticaC
     }
 }
 
+/// The update that links an ERP order (type, number) to the storefront order it became:
+/// `ExternalRef` = the storefront's order id.
+pub fn link_to_storefront(order_type: &str, order_nbr: &str, storefront_order: &str) -> Value {
+    serde_json::json!({
+        "OrderType": super::v(order_type),
+        "OrderNbr": super::v(order_nbr),
+        "ExternalRef": super::v(storefront_order),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

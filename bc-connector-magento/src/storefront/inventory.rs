@@ -36,6 +36,18 @@ pub struct InventoryReport {
 }
 
 impl InventoryReport {
+    /// Drops the failures of SKUs the store does not sell (Magento: "product with SKU … does
+    /// not exist") and returns them: a ledger holds items the store does not list, and the
+    /// engine's inventory push treats those as nothing to do (BigCommerce's connector skips
+    /// them the same way), not as failures of the batch.
+    pub fn take_not_in_store(&mut self) -> Vec<Sku> {
+        let (unknown, rest): (Vec<SkuFailure>, Vec<SkuFailure>) = std::mem::take(&mut self.failed)
+            .into_iter()
+            .partition(|f| !f.temporary && is_unknown_product(&f.message, f.sku.as_str()));
+        self.failed = rest;
+        unknown.into_iter().map(|f| f.sku).collect()
+    }
+
     /// `Ok` when every SKU was saved; otherwise an error naming each failed SKU.
     pub fn into_result(self) -> Result<()> {
         if self.failed.is_empty() {
@@ -165,4 +177,12 @@ impl MagentoStorefront {
         }
         Ok(())
     }
+}
+
+/// Whether a failed operation's message is Magento's "the product does not exist" for `sku`.
+fn is_unknown_product(message: &str, sku: &str) -> bool {
+    let m = message.to_ascii_lowercase();
+    m.contains("does not exist")
+        && m.contains("product with sku")
+        && m.contains(&format!("\"{}\"", sku.to_ascii_lowercase()))
 }

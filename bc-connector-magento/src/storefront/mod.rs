@@ -17,7 +17,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use bc_core::{
     InventoryLevel, NewOrder, Order, OrderId, OrderQuery, OrderStatus, Page, Refund, RefundQuery,
-    Result, Shipment, ShipmentRef, StatusId, Storefront, StorefrontCapabilities,
+    Result, Shipment, ShipmentRef, Sku, StatusId, Storefront, StorefrontCapabilities,
 };
 use bc_http::{HttpClient, HttpTransport, ReqwestTransport};
 
@@ -103,7 +103,13 @@ impl Storefront for MagentoStorefront {
     }
 
     async fn set_inventory(&self, levels: &[InventoryLevel]) -> Result<()> {
-        self.push_inventory(levels).await?.into_result()
+        let mut report = self.push_inventory(levels).await?;
+        let skipped = report.take_not_in_store();
+        if !skipped.is_empty() {
+            let skus: Vec<&str> = skipped.iter().map(Sku::as_str).collect();
+            tracing::warn!(skus = %skus.join(", "), "inventory: SKUs not in the Magento store were skipped");
+        }
+        report.into_result()
     }
 
     async fn refunds(&self, query: &RefundQuery) -> Result<Page<Refund>> {

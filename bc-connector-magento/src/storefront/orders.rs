@@ -216,6 +216,25 @@ impl MagentoStorefront {
         Ok(())
     }
 
+    /// `POST /V1/order/{id}/invoice` without capture: invoices every item left to invoice.
+    /// After an unknown outcome the order is read again: an order invoiced meanwhile is done
+    /// (Magento refuses a second invoice of the same items anyway).
+    async fn invoice_offline(&self, id: &OrderId) -> Result<()> {
+        let req = ApiRequest::post("/V1/order/{id}/invoice")
+            .path_param("id", id)
+            .json(&json!({ "capture": false, "notify": false }))?;
+        match self.client.send(req).await {
+            Ok(_) => Ok(()),
+            Err(e) => {
+                if fully_invoiced(&self.raw_order(id).await?) {
+                    Ok(())
+                } else {
+                    Err(e)
+                }
+            }
+        }
+    }
+
     async fn action(&self, id: &OrderId, action: &str) -> Result<bool> {
         let req = ApiRequest::post(format!("/V1/orders/{{id}}/{action}"))
             .path_param("id", id)
@@ -281,6 +300,21 @@ impl MagentoStorefront {
                     return Err(refused(&format!("move it to `{status}` after the hold")));
                 }
             }
+            // The ledger invoiced the order (E2): Magento's document for that is an invoice
+            // (offline: the money was taken, or is owed, elsewhere); with every item shipped it
+            // moves the order to `complete` itself.
+            "complete" if state == "processing" && !fully_invoiced(&v) => {
+                self.invoice_offline(id).await?;
+                let after = self.raw_order(id).await?;
+                let now = after.get("state").and_then(Value::as_str).unwrap_or("");
+                if now != "complete" {
+                    return Err(Error::new(
+                        ErrorKind::Invalid,
+                        format!("order {id}: invoiced, but Magento completes an order only once every item is shipped too (state `{now}`)"),
+                    )
+                    .with_platform(PLATFORM));
+                }
+            }
             other => {
                 return Err(Error::new(
                     ErrorKind::Invalid,
@@ -301,5 +335,19 @@ impl MagentoStorefront {
             }
         }
         Ok(())
+    }
+}
+
+/// Whether an order (its `GET /V1/orders/{id}` body) has nothing left to invoice.
+fn fully_invoiced(order: &Value) -> bool {
+    let amount = |k: &str| {
+        order
+            .get(k)
+            .map(|v| v.to_string().trim_matches('"').to_string())
+            .and_then(|t| t.parse::<rust_decimal::Decimal>().ok())
+    };
+    match (amount("total_invoiced"), amount("grand_total")) {
+        (Some(invoiced), Some(total)) => invoiced >= total,
+        _ => false,
     }
 }

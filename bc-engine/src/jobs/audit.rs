@@ -264,7 +264,10 @@ impl Engine {
                 .await?;
             for o in page.items {
                 run.seen(1);
-                if !posted.contains(o.id.as_str()) && !in_queue(EntityKind::Order, o.id.as_str()) {
+                if !o.is_portal_payment()
+                    && !posted.contains(o.id.as_str())
+                    && !in_queue(EntityKind::Order, o.id.as_str())
+                {
                     suspects.push(o);
                 }
             }

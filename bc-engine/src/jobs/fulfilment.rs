@@ -490,22 +490,23 @@ impl Engine {
             .storefront_order_of(s.import_id.as_ref(), &s.document)
             .await?
         else {
-            self.fail(
-                run,
-                EntityKind::Shipment,
-                &key,
-                Direction::ToStorefront,
-                vec![ExceptionReason::Error {
-                    kind: "not_found".into(),
-                    temporary: false,
-                    message: format!(
-                        "ledger shipment {} ships {}, which no storefront order is linked to",
-                        s.at, s.document
-                    ),
-                }],
-            )
-            .await;
-            return Ok(Item::Settled);
+            let filed = self
+                .fail(
+                    run,
+                    EntityKind::Shipment,
+                    &key,
+                    Direction::ToStorefront,
+                    vec![ExceptionReason::Error {
+                        kind: "not_found".into(),
+                        temporary: false,
+                        message: format!(
+                            "ledger shipment {} ships {}, which no storefront order is linked to",
+                            s.at, s.document
+                        ),
+                    }],
+                )
+                .await;
+            return Ok(if filed { Item::Settled } else { Item::Again });
         };
         let mut shipment = s.shipment.clone();
         if shipment.ship_via.is_none() {

@@ -382,14 +382,19 @@ impl Engine {
                 let entry = match plan_payout_journal(p, &settings, &caps) {
                     Ok(e) => e,
                     Err(issues) => {
-                        self.fail(
-                            &run,
-                            EntityKind::Payout,
-                            &key,
-                            Direction::ToLedger,
-                            ExceptionReason::from_issues(&issues),
-                        )
-                        .await;
+                        if !self
+                            .fail(
+                                &run,
+                                EntityKind::Payout,
+                                &key,
+                                Direction::ToLedger,
+                                ExceptionReason::from_issues(&issues),
+                            )
+                            .await
+                        {
+                            oldest_deferred =
+                                Some(oldest_deferred.map_or(p.paid_at, |o| o.min(p.paid_at)));
+                        }
                         continue;
                     }
                 };

@@ -26,11 +26,20 @@ use crate::journal::{Write, Written};
 use crate::report::{Job, RunReport};
 use crate::state::{
     is_lease_lost, CrossRef, Direction, EntityKind, ExceptionFilter, ExceptionReason,
-    ExceptionStatus, LogEntry, Outcome, StateOp, WriteKey,
+    ExceptionStatus, Intent, LogEntry, Outcome, StateOp, WriteKey,
 };
 
 /// The cursor name of the orders job.
 pub const ORDERS_CURSOR: &str = "orders";
+
+/// The journal operation of an order's "finish" marker: an intent from the moment its
+/// document may be posted until its receipts and storefront status are done.
+pub const FINISH: &str = "finish";
+
+/// The journal key of an order's "finish" marker.
+fn finish_key(order: &OrderId) -> WriteKey {
+    WriteKey::new(EntityKind::Order, FINISH, order.to_string(), 0)
+}
 
 /// The storefront statuses the orders job works with, resolved at start.
 #[derive(Clone, Debug)]
@@ -169,19 +178,33 @@ impl Engine {
                 retry_requested: Some(true),
             })
             .await?;
+        // Then orders whose document may be posted but whose receipts and status may not be
+        // done (a crash, a deferral): their "finish" marker is still an intent. They are
+        // fetched by id, whatever their storefront status is now (another job may have moved
+        // them on: a shipment, a completion), so their receipts are never forgotten.
+        let mut first: Vec<String> = retry.into_iter().map(|r| r.key).collect();
+        let unfinished = self.state.journal_pending().await?;
+        for r in unfinished {
+            if r.key.entity == EntityKind::Order
+                && r.key.operation == FINISH
+                && !first.contains(&r.key.key)
+            {
+                first.push(r.key.key);
+            }
+        }
         let mut retried = Vec::new();
-        for r in retry {
+        for key in first {
             if run.stopped().is_some() {
                 break;
             }
-            let id = OrderId::new(r.key.clone());
+            let id = OrderId::new(key.clone());
             match self
                 .call(&run, Side::Storefront, || self.storefront.order(&id))
                 .await
             {
                 Ok(o) => retried.push(o),
                 Err(e) => {
-                    self.item_failed(&run, EntityKind::Order, &r.key, Direction::ToLedger, &e)
+                    self.item_failed(&run, EntityKind::Order, &key, Direction::ToLedger, &e)
                         .await
                 }
             }
@@ -234,12 +257,27 @@ impl Engine {
             for f in &page.failures {
                 self.unreadable(&run, EntityKind::Order, f).await;
             }
-            let orders: Vec<Order> = page
+            let (portal, orders): (Vec<Order>, Vec<Order>) = page
                 .items
                 .into_iter()
                 .filter(|o| !retried_ids.contains(&o.id))
-                .collect();
-            run.seen(orders.len());
+                .partition(Order::is_portal_payment);
+            run.seen(orders.len() + portal.len());
+            for o in &portal {
+                // B6: the portal took this card payment for ledger invoices and records it as
+                // their receipts; importing it would invoice the same sale twice.
+                run.skipped();
+                self.log(
+                    Job::Orders,
+                    EntityKind::Order,
+                    o.id.as_str(),
+                    Direction::ToLedger,
+                    Outcome::Skipped,
+                    "a B2B portal invoice payment: the portal posts its receipts against the invoices"
+                        .to_string(),
+                )
+                .await;
+            }
             self.import_orders(&run, &ctx, orders, &mut oldest_deferred)
                 .await;
             match page.next {
@@ -362,13 +400,7 @@ impl Engine {
                 Err(e) => ended.push(self.fail_order(run, ctx, &p.order, Failed::of(e)).await),
             }
         }
-        let finished = futures::future::join_all(
-            ready
-                .iter()
-                .map(|(p, w, updated)| self.finish_order(run, ctx, p, w, *updated)),
-        )
-        .await;
-        ended.extend(finished);
+        ended.extend(self.finish_chunk(run, ctx, ready).await);
         ended
     }
 
@@ -490,12 +522,20 @@ impl Engine {
                 payload: i,
             })
             .collect();
+        let finish: Vec<Intent> = preps
+            .iter()
+            .map(|p| Intent {
+                key: finish_key(&p.order.id),
+                payload_hash: p.hash.clone(),
+            })
+            .collect();
         let preps_ref = &preps;
         let outcomes = self
-            .write_once(
+            .write_once_with(
                 run,
                 Side::Ledger,
                 writes,
+                finish,
                 |idx: Vec<usize>| async move {
                     let ids: Vec<ImportId> = idx
                         .iter()
@@ -598,134 +638,51 @@ impl Engine {
         Ok(written)
     }
 
-    /// After the document: receipts (P1–P3), then `downloaded_status` (O2), then the
-    /// exception (if any) is resolved.
-    async fn finish_order(
-        &self,
-        run: &Run,
-        ctx: &Ctx<'_>,
-        p: &Prepared,
-        written: &Written,
-        updated: bool,
-    ) -> Ended {
-        let order = &p.order;
-        let at = written.at();
-        let result: std::result::Result<(), Failed> = async {
-            if !updated {
-                self.post_receipts(run, ctx, p, at).await?;
-            }
-            self.call(run, Side::Storefront, || {
-                self.storefront
-                    .set_order_status(&order.id, &ctx.statuses.downloaded)
-            })
-            .await
-            .map_err(Failed::of)?;
-            Ok(())
-        }
-        .await;
-        match result {
-            Ok(()) => {
-                let what = match (written, updated) {
-                    (_, true) => {
-                        run.done();
-                        format!("updated {at} (import id {})", p.import_id)
-                    }
-                    (Written::AlreadyDone(_), _) if matches!(p.action, Action::Posted(_)) => {
-                        run.skipped();
-                        format!("already posted as {at}; receipts and status done")
-                    }
-                    (Written::Adopted(_), _) => {
-                        run.done();
-                        format!(
-                            "found {at} by import id {} after an unknown outcome, adopted",
-                            p.import_id
-                        )
-                    }
-                    _ => {
-                        run.done();
-                        format!("posted {at} (import id {})", p.import_id)
-                    }
-                };
-                let outcome = if matches!(written, Written::Adopted(_)) {
-                    Outcome::Adopted
-                } else {
-                    Outcome::Done
-                };
-                let ops = [
-                    StateOp::ResolveException {
-                        entity: EntityKind::Order,
-                        key: order.id.to_string(),
-                    },
-                    StateOp::Log(LogEntry {
-                        at: Utc::now(),
-                        job: Job::Orders.as_str().into(),
-                        entity: EntityKind::Order,
-                        key: order.id.to_string(),
-                        direction: Direction::ToLedger,
-                        outcome,
-                        message: what,
-                    }),
-                ];
-                if let Err(e) = self.state.commit(run.fence(), &ops, Utc::now()).await {
-                    run.defer_if_lease_lost(&e);
-                    tracing::warn!(order = %order.id, error = %e, "cannot record the order as done");
-                }
-                Ended::Settled
-            }
-            Err(mut f) => {
-                f.reasons.insert(
-                    0,
-                    ExceptionReason::Error {
-                        kind: "partial".into(),
-                        temporary: f.error.as_ref().is_some_and(is_account_level),
-                        message: format!(
-                            "the document is posted as {at}; receipts or the storefront status are not done yet"
-                        ),
-                    },
-                );
-                self.fail_order(run, ctx, order, f).await
-            }
-        }
-    }
-
-    /// Receipts of a posted order, through the write journal: a receipt already done is not
+    /// After the documents of a chunk: the receipts of every order (P1–P3) in one journalled
+    /// batch, then each order's `downloaded_status` (O2), then one group commit that resolves
+    /// their exceptions, logs them and marks them finished. A receipt already done is not
     /// repeated; one of unknown outcome is searched (`find_receipt`) or, on a ledger with
     /// idempotency keys and no receipt search, sent again with the same key.
-    async fn post_receipts(
+    async fn finish_chunk(
         &self,
         run: &Run,
         ctx: &Ctx<'_>,
-        p: &Prepared,
-        at: &LedgerRef,
-    ) -> std::result::Result<(), Failed> {
-        let receipts = plan_receipts(&p.order, ctx.settings, &ctx.caps, at, &p.doc.client)
-            .map_err(|issues| Failed::issues(&issues))?;
-        if receipts.is_empty() {
-            return Ok(());
+        ready: Vec<(Prepared, Written, bool)>,
+    ) -> Vec<Ended> {
+        let mut ended = Vec::new();
+        let mut planned: Vec<(Prepared, Written, bool)> = Vec::new();
+        let mut writes: Vec<Write<(usize, ReceiptPosting)>> = Vec::new();
+        for (p, w, updated) in ready {
+            match plan_receipts(&p.order, ctx.settings, &ctx.caps, w.at(), &p.doc.client) {
+                Err(issues) => {
+                    let f = Failed::issues(&issues);
+                    ended.push(self.fail_finish(run, ctx, &p, &w, f).await);
+                }
+                Ok(receipts) => {
+                    let i = planned.len();
+                    writes.extend(receipts.into_iter().map(|r| Write {
+                        key: WriteKey::new(
+                            EntityKind::Receipt,
+                            "post",
+                            format!("{}-{}", p.import_id, r.sequence),
+                            0,
+                        ),
+                        hash: payload_hash(&r),
+                        payload: (i, r),
+                    }));
+                    planned.push((p, w, updated));
+                }
+            }
         }
-        let writes: Vec<Write<ReceiptPosting>> = receipts
-            .into_iter()
-            .map(|r| Write {
-                key: WriteKey::new(
-                    EntityKind::Receipt,
-                    "post",
-                    format!("{}-{}", p.import_id, r.sequence),
-                    0,
-                ),
-                hash: payload_hash(&r),
-                payload: r,
-            })
-            .collect();
         let caps = &ctx.caps;
-        let order_id = &p.order.id;
         let outcomes = self
             .write_once(
                 run,
                 Side::Ledger,
                 writes,
-                |rs: Vec<ReceiptPosting>| async move {
+                |rs: Vec<(usize, ReceiptPosting)>| async move {
                     let mut out = Vec::with_capacity(rs.len());
-                    for r in &rs {
+                    for (_, r) in &rs {
                         out.push(if caps.find_receipts {
                             self.ledger.find_receipt(r).await
                         } else if caps.idempotency_keys {
@@ -735,22 +692,137 @@ impl Engine {
                             Err(Error::new(
                                 bc_core::ErrorKind::Invalid,
                                 format!(
-                                    "receipt {} of order {order_id} may or may not have been recorded and {} cannot search receipts: check the ledger, then resolve this exception",
-                                    r.sequence, caps.platform
+                                    "receipt {} of order {} may or may not have been recorded and {} cannot search receipts: check the ledger, then resolve this exception",
+                                    r.sequence, r.import_id, caps.platform
                                 ),
                             ))
                         });
                     }
                     out
                 },
-                |rs: Vec<ReceiptPosting>| async move { self.ledger.post_receipts(&rs).await },
+                |rs: Vec<(usize, ReceiptPosting)>| async move {
+                    let rs: Vec<ReceiptPosting> = rs.into_iter().map(|(_, r)| r).collect();
+                    self.ledger.post_receipts(&rs).await
+                },
                 |_, _| Vec::new(),
             )
             .await;
-        for (_, r) in outcomes {
-            r.map_err(Failed::of)?;
+        let mut failures: Vec<Option<Error>> = vec![None; planned.len()];
+        for (w, r) in outcomes {
+            if let Err(e) = r {
+                failures[w.payload.0].get_or_insert(e);
+            }
         }
-        Ok(())
+        // The storefront status of every order whose receipts are all done.
+        let statuses = futures::future::join_all(planned.iter().zip(&failures).map(
+            |((p, _, _), failed)| async move {
+                if failed.is_some() {
+                    return Ok(());
+                }
+                self.call(run, Side::Storefront, || {
+                    self.storefront
+                        .set_order_status(&p.order.id, &ctx.statuses.downloaded)
+                })
+                .await
+            },
+        ))
+        .await;
+        let mut ops = Vec::new();
+        for (((p, w, updated), failed), status) in planned.into_iter().zip(failures).zip(statuses) {
+            match failed.or(status.err()) {
+                Some(e) => ended.push(self.fail_finish(run, ctx, &p, &w, Failed::of(e)).await),
+                None => {
+                    ops.extend(Self::finished_ops(run, &p, &w, updated));
+                    ended.push(Ended::Settled);
+                }
+            }
+        }
+        if !ops.is_empty() {
+            if let Err(e) = self.state.commit(run.fence(), &ops, Utc::now()).await {
+                run.defer_if_lease_lost(&e);
+                // The writes are done (the journal has them); what is lost is the log line
+                // and the "finished" mark, so the next run finishes these orders again, which
+                // repeats nothing.
+                tracing::warn!(error = %e, "cannot record a chunk of orders as done");
+            }
+        }
+        ended
+    }
+
+    /// The state changes of an order finished well: its exception resolved, a log line, and
+    /// its "finish" marker done. Counts it in the run.
+    fn finished_ops(run: &Run, p: &Prepared, written: &Written, updated: bool) -> Vec<StateOp> {
+        let at = written.at();
+        let what = match (written, updated) {
+            (_, true) => {
+                run.done();
+                format!("updated {at} (import id {})", p.import_id)
+            }
+            (Written::AlreadyDone(_), _) if matches!(p.action, Action::Posted(_)) => {
+                run.skipped();
+                format!("already posted as {at}; receipts and status done")
+            }
+            (Written::Adopted(_), _) => {
+                run.done();
+                format!(
+                    "found {at} by import id {} after an unknown outcome, adopted",
+                    p.import_id
+                )
+            }
+            _ => {
+                run.done();
+                format!("posted {at} (import id {})", p.import_id)
+            }
+        };
+        let outcome = if matches!(written, Written::Adopted(_)) {
+            Outcome::Adopted
+        } else {
+            Outcome::Done
+        };
+        let key = p.order.id.to_string();
+        vec![
+            StateOp::ResolveException {
+                entity: EntityKind::Order,
+                key: key.clone(),
+            },
+            StateOp::Log(LogEntry {
+                at: Utc::now(),
+                job: Job::Orders.as_str().into(),
+                entity: EntityKind::Order,
+                key,
+                direction: Direction::ToLedger,
+                outcome,
+                message: what,
+            }),
+            StateOp::Done {
+                key: finish_key(&p.order.id),
+                at: at.clone(),
+                payload_hash: p.hash.clone(),
+            },
+        ]
+    }
+
+    /// An order whose document is posted but whose receipts or status could not be done.
+    async fn fail_finish(
+        &self,
+        run: &Run,
+        ctx: &Ctx<'_>,
+        p: &Prepared,
+        written: &Written,
+        mut f: Failed,
+    ) -> Ended {
+        f.reasons.insert(
+            0,
+            ExceptionReason::Error {
+                kind: "partial".into(),
+                temporary: f.error.as_ref().is_some_and(is_account_level),
+                message: format!(
+                    "the document is posted as {}; receipts or the storefront status are not done yet",
+                    written.at()
+                ),
+            },
+        );
+        self.fail_order(run, ctx, &p.order, f).await
     }
 
     /// A failed order: deferred when the cause is the platform or the account (no exception,
@@ -774,14 +846,35 @@ impl Engine {
             .await;
             return Ended::Deferred(order.modified_at);
         }
-        self.fail(
-            run,
-            EntityKind::Order,
-            order.id.as_str(),
-            Direction::ToLedger,
-            f.reasons,
-        )
-        .await;
+        let why = f
+            .reasons
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("; ");
+        if !self
+            .fail(
+                run,
+                EntityKind::Order,
+                order.id.as_str(),
+                Direction::ToLedger,
+                f.reasons,
+            )
+            .await
+        {
+            // Not in the queue: no error status, no settled marker; the run has stopped and
+            // the next one lists the order again.
+            return Ended::Deferred(order.modified_at);
+        }
+        // The exception queue holds it now: the next runs stop fetching it by its marker
+        // (a retry asked for re-opens the marker when it posts again).
+        let op = StateOp::Failed {
+            key: finish_key(&order.id),
+            reason: why,
+        };
+        if let Err(e) = self.state.commit(run.fence(), &[op], Utc::now()).await {
+            run.defer_if_lease_lost(&e);
+        }
         if order.status != ctx.statuses.error {
             if let Err(e) = self
                 .call(run, Side::Storefront, || {

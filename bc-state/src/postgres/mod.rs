@@ -28,13 +28,13 @@ use std::time::Duration;
 use bc_core::{Error, ErrorKind, Result};
 use chrono::{DateTime, Utc};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::{ConnectOptions, Connection, PgPool};
+use sqlx::{ConnectOptions, Connection, PgPool, Row};
 
 use crate::codec::db;
 use crate::connection::{check_connection_name, DEFAULT_CONNECTION};
-use crate::status::{job_statuses, JobStatus};
+use crate::status::{job_statuses, JobStatus, UnitInfo};
 
-pub use units::ClaimedUnit;
+pub use units::{ClaimedUnit, UnitOutcome};
 
 /// Whose clock decides lease expiry.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -217,21 +217,37 @@ impl PostgresStateStore {
         .fetch_all(&self.pool)
         .await
         .map_err(db("status"))?;
-        let units: Vec<(String, DateTime<Utc>, Option<DateTime<Utc>>)> =
-            sqlx::query_as("SELECT job, due_at, last_run_at FROM units WHERE connection = $1")
-                .bind(c)
-                .fetch_all(&self.pool)
-                .await
-                .map_err(db("status"))?;
-        let mut last_runs: BTreeMap<String, DateTime<Utc>> = logged.into_iter().collect();
-        let mut due = BTreeMap::new();
-        for (job, due_at, last) in units {
-            if let Some(last) = last {
-                last_runs.insert(job.clone(), last);
+        let rows = sqlx::query(
+            "SELECT job, due_at, last_run_at, last_ok, last_result, last_worker FROM units
+             WHERE connection = $1",
+        )
+        .bind(c)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db("status"))?;
+        let mut units: BTreeMap<String, UnitInfo> = logged
+            .into_iter()
+            .map(|(job, at)| {
+                let info = UnitInfo {
+                    last_run: Some(at),
+                    ..UnitInfo::default()
+                };
+                (job, info)
+            })
+            .collect();
+        for row in rows {
+            let job: String = row.try_get("job").map_err(db("status"))?;
+            let info = units.entry(job).or_default();
+            let last: Option<DateTime<Utc>> = row.try_get("last_run_at").map_err(db("status"))?;
+            if last.is_some() {
+                info.last_run = last;
             }
-            due.insert(job, due_at);
+            info.due_at = Some(row.try_get("due_at").map_err(db("status"))?);
+            info.last_ok = row.try_get("last_ok").map_err(db("status"))?;
+            info.last_result = row.try_get("last_result").map_err(db("status"))?;
+            info.last_worker = row.try_get("last_worker").map_err(db("status"))?;
         }
-        job_statuses(self, c, &last_runs, &due).await
+        job_statuses(self, c, &units).await
     }
 
     /// [`PostgresStateStore::status`] of every connection in the database.

@@ -229,19 +229,24 @@ pub(super) async fn apply(
     connection: &str,
     op: &StateOp,
     now: DateTime<Utc>,
+    fence: Option<&Fence>,
 ) -> Result<()> {
     let c = connection.to_string();
+    let lease = fence.map(|f| f.lease.clone());
+    let token = fence.map(|f| f.token);
     let q = match op {
         StateOp::Done {
             key,
             at,
             payload_hash,
         } => sqlx::query(
-            "INSERT INTO journal (connection, entity, operation, key, revision, payload_hash, state, detail, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, 'done', $7, $8, $8)
+            "INSERT INTO journal (connection, entity, operation, key, revision, payload_hash, state, detail, created_at, updated_at, fence_lease, done_token)
+             VALUES ($1, $2, $3, $4, $5, $6, 'done', $7, $8, $8, $9, $10)
              ON CONFLICT (connection, entity, operation, key, revision) DO UPDATE SET
                state = 'done', detail = excluded.detail, payload_hash = excluded.payload_hash,
-               updated_at = excluded.updated_at",
+               updated_at = excluded.updated_at,
+               fence_lease = COALESCE(excluded.fence_lease, journal.fence_lease),
+               done_token = excluded.done_token",
         )
         .bind(c)
         .bind(key.entity.as_str())
@@ -250,12 +255,16 @@ pub(super) async fn apply(
         .bind(i64::from(key.revision))
         .bind(payload_hash.clone())
         .bind(json(at)?)
-        .bind(now),
+        .bind(now)
+        .bind(lease)
+        .bind(token),
         StateOp::Failed { key, reason } => sqlx::query(
-            "INSERT INTO journal (connection, entity, operation, key, revision, payload_hash, state, detail, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, '', 'failed', $6, $7, $7)
+            "INSERT INTO journal (connection, entity, operation, key, revision, payload_hash, state, detail, created_at, updated_at, fence_lease, done_token)
+             VALUES ($1, $2, $3, $4, $5, '', 'failed', $6, $7, $7, $8, $9)
              ON CONFLICT (connection, entity, operation, key, revision) DO UPDATE SET
-               state = 'failed', detail = excluded.detail, updated_at = excluded.updated_at
+               state = 'failed', detail = excluded.detail, updated_at = excluded.updated_at,
+               fence_lease = COALESCE(excluded.fence_lease, journal.fence_lease),
+               done_token = excluded.done_token
              WHERE journal.state <> 'done'",
         )
         .bind(c)
@@ -264,7 +273,9 @@ pub(super) async fn apply(
         .bind(key.key.clone())
         .bind(i64::from(key.revision))
         .bind(reason.clone())
-        .bind(now),
+        .bind(now)
+        .bind(lease)
+        .bind(token),
         StateOp::PutXref(xref) => sqlx::query(
             "INSERT INTO xrefs (connection, kind, key, ledger_id, ledger, payload_hash, revision, updated_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
@@ -295,8 +306,8 @@ pub(super) async fn apply(
         .bind(entity.as_str())
         .bind(key.clone()),
         StateOp::Log(entry) => sqlx::query(
-            "INSERT INTO connector_log (connection, at, job, entity, key, direction, outcome, message)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            "INSERT INTO connector_log (connection, at, job, entity, key, direction, outcome, message, fence_lease, fence_token)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         )
         .bind(c)
         .bind(entry.at)
@@ -305,7 +316,9 @@ pub(super) async fn apply(
         .bind(entry.key.clone())
         .bind(entry.direction.as_str())
         .bind(entry.outcome.as_str())
-        .bind(entry.message.clone()),
+        .bind(entry.message.clone())
+        .bind(lease)
+        .bind(token),
     };
     q.execute(&mut **tx).await.map_err(db("commit"))?;
     Ok(())

@@ -10,10 +10,12 @@ use bc_core::{Result, Sku};
 use bc_engine::state::{state_error, Fence, Intent, StateOp};
 use bc_engine::{
     CrossRef, EntityKind, ExceptionFilter, ExceptionReason, ExceptionRecord, ExceptionStatus,
-    Lease, LogEntry, LogQuery, Outcome, StateStore, WriteKey, WriteRecord, WriteState,
+    Lease, LogEntry, LogQuery, Outcome, StateStore, StoredCredentials, WriteKey, WriteRecord,
+    WriteState,
 };
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
+use secrecy::SecretString;
 use sqlx::Row;
 
 use super::rows::{
@@ -419,8 +421,8 @@ impl StateStore for PostgresStateStore {
             // New key: inserted, nothing before. A concurrent insert of the same key makes
             // this wait for it and then do nothing.
             let inserted = sqlx::query(
-                "INSERT INTO journal (connection, entity, operation, key, revision, payload_hash, state, detail, created_at, updated_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, 'intent', NULL, $7, $7)
+                "INSERT INTO journal (connection, entity, operation, key, revision, payload_hash, state, detail, created_at, updated_at, fence_lease, intent_token)
+                 VALUES ($1, $2, $3, $4, $5, $6, 'intent', NULL, $7, $7, $8, $9)
                  ON CONFLICT DO NOTHING",
             )
             .bind(c)
@@ -430,6 +432,8 @@ impl StateStore for PostgresStateStore {
             .bind(i64::from(key.revision))
             .bind(&i.payload_hash)
             .bind(now)
+            .bind(fence.map(|f| f.lease.as_str()))
+            .bind(fence.map(|f| f.token))
             .execute(&mut *tx)
             .await
             .map_err(db("journal intents"))?
@@ -459,7 +463,7 @@ impl StateStore for PostgresStateStore {
             if matches!(prior.state, WriteState::Failed { .. }) {
                 sqlx::query(
                     "UPDATE journal SET state = 'intent', detail = NULL, payload_hash = $6,
-                       updated_at = $7
+                       updated_at = $7, fence_lease = $8, intent_token = $9, done_token = NULL
                      WHERE connection = $1 AND entity = $2 AND operation = $3 AND key = $4
                        AND revision = $5",
                 )
@@ -470,6 +474,8 @@ impl StateStore for PostgresStateStore {
                 .bind(i64::from(key.revision))
                 .bind(&i.payload_hash)
                 .bind(now)
+                .bind(fence.map(|f| f.lease.as_str()))
+                .bind(fence.map(|f| f.token))
                 .execute(&mut *tx)
                 .await
                 .map_err(db("journal intents"))?;
@@ -493,9 +499,29 @@ impl StateStore for PostgresStateStore {
         let mut tx = self.pool.begin().await.map_err(db("commit"))?;
         check_fence(&mut tx, c, fence).await?;
         for op in ops {
-            apply(&mut tx, c, op, now).await?;
+            apply(&mut tx, c, op, now, fence).await?;
         }
         tx.commit().await.map_err(db("commit"))?;
         Ok(())
+    }
+
+    async fn credentials(&self, account: &str) -> Result<Option<StoredCredentials>> {
+        crate::credentials::postgres_get(&self.pool, &self.connection, account).await
+    }
+
+    async fn swap_credentials(
+        &self,
+        account: &str,
+        expected_generation: u64,
+        value: &SecretString,
+    ) -> Result<bool> {
+        crate::credentials::postgres_swap(
+            &self.pool,
+            &self.connection,
+            account,
+            expected_generation,
+            value,
+        )
+        .await
     }
 }

@@ -30,6 +30,15 @@ pub struct ClaimedUnit {
     pub fence: Fence,
 }
 
+/// How a unit's run ended, recorded by [`PostgresStateStore::finish_unit`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnitOutcome {
+    /// Whether the run ended without an error and without failed items.
+    pub ok: bool,
+    /// One line for people (`"done 120, skipped 3, failed 0"`, or the error).
+    pub summary: String,
+}
+
 /// How many times a claim looks again when the unit it picked turned out to be taken
 /// meanwhile.
 const CLAIM_ATTEMPTS: usize = 8;
@@ -89,14 +98,19 @@ impl PostgresStateStore {
                 continue;
             }
             let fence = take_lease(&mut tx, &connection, &name, worker, None, ttl).await?;
+            // Not due again before the claim's lease would lapse: the engine releases the
+            // lease at the end of its run, before the worker completes the unit, and the unit
+            // must not be claimed again in between. A dead worker's unit comes back at the
+            // later of this time and its (renewed) lease's expiry.
             sqlx::query(
-                "UPDATE units SET last_worker = $3, last_token = $4
+                "UPDATE units SET last_worker = $3, last_token = $4, due_at = now() + $5
                  WHERE connection = $1 AND job = $2",
             )
             .bind(&connection)
             .bind(&job)
             .bind(worker)
             .bind(fence.token)
+            .bind(ttl_interval(ttl))
             .execute(&mut *tx)
             .await
             .map_err(db("claim unit"))?;
@@ -113,9 +127,38 @@ impl PostgresStateStore {
     /// Ends a claimed run: records its end as the unit's last run, makes it due again in
     /// `next_in`, and releases its lease. `false` (and nothing changed) when the lease has
     /// changed hands since the claim (the engine releasing it at the end of its run keeps
-    /// the token, and is accepted).
+    /// the token, and is accepted). Same as [`PostgresStateStore::finish_unit`] without an
+    /// outcome.
     pub async fn complete_unit(&self, unit: &ClaimedUnit, next_in: Duration) -> Result<bool> {
+        self.end_unit(unit, next_in, None).await
+    }
+
+    /// [`PostgresStateStore::complete_unit`] that also records how the run ended, for
+    /// `bcsync status` ([`crate::JobStatus::last_ok`], [`crate::JobStatus::last_result`]).
+    pub async fn finish_unit(
+        &self,
+        unit: &ClaimedUnit,
+        next_in: Duration,
+        outcome: &UnitOutcome,
+    ) -> Result<bool> {
+        self.end_unit(unit, next_in, Some(outcome)).await
+    }
+
+    async fn end_unit(
+        &self,
+        unit: &ClaimedUnit,
+        next_in: Duration,
+        outcome: Option<&UnitOutcome>,
+    ) -> Result<bool> {
         let mut tx = self.pool.begin().await.map_err(db("complete unit"))?;
+        // Lock order: the unit row, then its lease, as `claim_unit` does (the reverse order
+        // deadlocks against a claim picking the unit the engine just released).
+        sqlx::query("SELECT 1 FROM units WHERE connection = $1 AND job = $2 FOR UPDATE")
+            .bind(&unit.connection)
+            .bind(&unit.job)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db("complete unit"))?;
         let locked = lock_lease(&mut tx, &unit.connection, &unit.fence.lease, None).await?;
         let ours = locked.lease.token == unit.fence.token
             && (locked.lease.owner == unit.fence.owner || locked.lease.owner.is_empty());
@@ -124,12 +167,15 @@ impl PostgresStateStore {
             return Ok(false);
         }
         sqlx::query(
-            "UPDATE units SET last_run_at = now(), due_at = now() + $3
+            "UPDATE units SET last_run_at = now(), due_at = now() + $3,
+               last_ok = $4, last_result = $5
              WHERE connection = $1 AND job = $2",
         )
         .bind(&unit.connection)
         .bind(&unit.job)
         .bind(ttl_interval(next_in))
+        .bind(outcome.map(|o| o.ok))
+        .bind(outcome.map(|o| o.summary.as_str()))
         .execute(&mut *tx)
         .await
         .map_err(db("complete unit"))?;

@@ -11,13 +11,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bc_core::{Error, Result};
-use chrono::{DateTime, Utc};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;
 
 use crate::codec::{db, parse_ts};
 use crate::connection::{check_connection_name, DEFAULT_CONNECTION};
-use crate::status::{job_statuses, JobStatus};
+use crate::status::{job_statuses, JobStatus, UnitInfo};
 
 /// [`bc_engine::StateStore`] on SQLite (WAL mode), embedded: one file, no server.
 ///
@@ -147,11 +146,11 @@ impl SqliteStateStore {
         .fetch_all(&self.pool)
         .await
         .map_err(db("status"))?;
-        let mut last_runs = BTreeMap::<String, DateTime<Utc>>::new();
+        let mut units = BTreeMap::<String, UnitInfo>::new();
         for (job, at) in rows {
-            last_runs.insert(job, parse_ts(&at)?);
+            units.entry(job).or_default().last_run = Some(parse_ts(&at)?);
         }
-        job_statuses(self, &self.connection, &last_runs, &BTreeMap::new()).await
+        job_statuses(self, &self.connection, &units).await
     }
 
     /// Closes the pool (waits for connections to return).

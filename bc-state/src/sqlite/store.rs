@@ -10,10 +10,12 @@ use bc_core::{Result, Sku};
 use bc_engine::state::{state_error, Fence, Intent, StateOp};
 use bc_engine::{
     CrossRef, EntityKind, ExceptionFilter, ExceptionReason, ExceptionRecord, ExceptionStatus,
-    Lease, LogEntry, LogQuery, Outcome, StateStore, WriteKey, WriteRecord, WriteState,
+    Lease, LogEntry, LogQuery, Outcome, StateStore, StoredCredentials, WriteKey, WriteRecord,
+    WriteState,
 };
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
+use secrecy::SecretString;
 use sqlx::Row;
 
 use super::rows::{
@@ -451,5 +453,26 @@ impl StateStore for SqliteStateStore {
         }
         tx.commit().await.map_err(db("commit"))?;
         Ok(())
+    }
+
+    async fn credentials(&self, account: &str) -> Result<Option<StoredCredentials>> {
+        crate::credentials::sqlite_get(&self.pool, &self.connection, account).await
+    }
+
+    async fn swap_credentials(
+        &self,
+        account: &str,
+        expected_generation: u64,
+        value: &SecretString,
+    ) -> Result<bool> {
+        crate::credentials::sqlite_swap(
+            &self.pool,
+            &self.connection,
+            account,
+            expected_generation,
+            value,
+            Utc::now(),
+        )
+        .await
     }
 }

@@ -17,7 +17,6 @@ use bc_http::{RateLimits, RouterTransport};
 use bc_sandbox::faults::FaultPlan;
 use bc_sandbox_bigcommerce::{BigCommerceConfig as SandboxConfig, BigCommerceSandbox};
 use bc_sandbox_qbo::{QboConfig, QboSandbox};
-use bc_state::SqliteStateStore;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rust_decimal::Decimal;
@@ -45,17 +44,21 @@ impl LedgerSide {
     }
 }
 
+/// Where the engine's state is: `--state`, or the SQLite file in the demo's folder, under
+/// one connection name for the whole run (a restarted engine finds its own state).
+struct StateAt<'a> {
+    args: &'a DemoArgs,
+    dir: &'a Path,
+    connection: &'a str,
+}
+
 async fn open_engine(
     storefront: Arc<dyn Storefront>,
     ledger: Arc<dyn Ledger>,
-    state_path: &Path,
+    store: &StateAt<'_>,
     settings: &Settings,
 ) -> Result<(Engine, Arc<dyn StateStore>), String> {
-    let state: Arc<dyn StateStore> = Arc::new(
-        SqliteStateStore::open(state_path)
-            .await
-            .map_err(err("open the state store"))?,
-    );
+    let state = super::cycle::open_state(store.args, store.dir, store.connection).await?;
     let options = EngineOptions {
         // A restarted demo engine is the same worker coming back: it takes its own lease over
         // at once instead of waiting for it to expire.
@@ -125,6 +128,13 @@ pub(super) async fn run(args: DemoArgs) -> Result<Summary, String> {
 
     // The ledger.
     let side = match args.ledger {
+        // `demo::run` sends these to `cycle`; never reached from there.
+        DemoLedger::Bc365 | DemoLedger::Acumatica => {
+            return Err(format!(
+                "--ledger {:?} runs through the platforms' cycle, not this path",
+                args.ledger
+            ))
+        }
         DemoLedger::Acctvantage => {
             let erp = Erp::open_with(dir.join("erp.sqlite"), ErpOptions::from_settings(&settings))
                 .await
@@ -171,7 +181,12 @@ pub(super) async fn run(args: DemoArgs) -> Result<Summary, String> {
         }
     };
     let ledger = side.ledger();
-    let state_path = dir.join("state.sqlite");
+    let connection = super::cycle::connection_name(args.seed);
+    let state_at = StateAt {
+        args: &args,
+        dir: &dir,
+        connection: &connection,
+    };
 
     // Import, with crashes: the engine is dropped at a random moment and a new one opened on
     // the same state file.
@@ -201,7 +216,7 @@ pub(super) async fn run(args: DemoArgs) -> Result<Summary, String> {
     while crashes < args.crashes && tries < args.crashes.saturating_mul(4).max(4) {
         tries += 1;
         let (engine, _state) =
-            open_engine(storefront.clone(), ledger.clone(), &state_path, &settings).await?;
+            open_engine(storefront.clone(), ledger.clone(), &state_at, &settings).await?;
         let delay = Duration::from_millis(rng.gen_range(20..600));
         tokio::select! {
             r = engine.run(Job::Orders) => {
@@ -216,7 +231,7 @@ pub(super) async fn run(args: DemoArgs) -> Result<Summary, String> {
         }
     }
     let (engine, state) =
-        open_engine(storefront.clone(), ledger.clone(), &state_path, &settings).await?;
+        open_engine(storefront.clone(), ledger.clone(), &state_at, &settings).await?;
     // Passes until nothing is left to do: faults that outlast the retries leave orders for
     // the next pass, as the service's next cycle would.
     let mut orders_report: Option<RunReport> = None;
@@ -412,6 +427,7 @@ pub(super) async fn run(args: DemoArgs) -> Result<Summary, String> {
         jobs,
         elapsed_ms: started.elapsed().as_millis(),
         killed: None,
+        platforms: None,
     };
     if args.dir.is_none() {
         let _ = std::fs::remove_dir_all(&dir);

@@ -40,13 +40,13 @@ use super::{
 
 /// How long a hung response is held back: past the workers' client timeout, so that a hang
 /// is a lost answer.
-const HANG_MS: u64 = 2_500;
+pub(super) const HANG_MS: u64 = 2_500;
 /// The workers' HTTP client timeout.
 const CLIENT_TIMEOUT_MS: u64 = 1_500;
 /// Worker runs after the last kill before the demo gives up on settling.
-const FINAL_RUNS: u32 = 8;
+pub(super) const FINAL_RUNS: u32 = 8;
 /// One malformed order per this many generated orders (at least one) with `--faults`.
-const MALFORMED_PER: u64 = 500;
+pub(super) const MALFORMED_PER: u64 = 500;
 
 /// The ledger side, as the demo parent holds it.
 enum Side {
@@ -68,7 +68,7 @@ struct People {
     rounds: u32,
 }
 
-fn roll(seed: u64, id: u64) -> u64 {
+pub(super) fn roll(seed: u64, id: u64) -> u64 {
     // splitmix64 of (seed, id): the same order gets the same fate whichever round sees it.
     let mut z = seed ^ id.wrapping_mul(0x9E37_79B9_7F4A_7C15);
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -202,7 +202,7 @@ impl People {
 
 /// Sets `key = "value"` in `[table]` of a TOML text (replacing the key or adding it after the
 /// table header; adding the table at the end when missing).
-fn set_key(text: &str, table: &str, key: &str, value: &str) -> String {
+pub(super) fn set_key(text: &str, table: &str, key: &str, value: &str) -> String {
     let quoted = serde_json::to_string(value).unwrap_or_else(|_| "\"\"".into());
     set_raw(text, table, key, &quoted)
 }
@@ -237,18 +237,22 @@ fn set_raw(text: &str, table: &str, key: &str, quoted: &str) -> String {
     out.join("\n") + "\n"
 }
 
-struct Worker {
-    exe: PathBuf,
-    dir: PathBuf,
-    config: PathBuf,
-    token_file: Option<PathBuf>,
-    state_faults: f64,
-    seed: u64,
-    runs: u32,
+/// The demo's worker processes: how to start the next one.
+pub(super) struct Worker {
+    pub(super) exe: PathBuf,
+    pub(super) dir: PathBuf,
+    pub(super) config: PathBuf,
+    pub(super) token_file: Option<PathBuf>,
+    pub(super) state_faults: f64,
+    pub(super) seed: u64,
+    pub(super) runs: u32,
+    /// More arguments of every worker (`--jobs`, `--connection`).
+    pub(super) extra_args: Vec<String>,
 }
 
 impl Worker {
-    fn spawn(&mut self) -> Result<(tokio::process::Child, PathBuf), String> {
+    /// Starts the next worker: its child process and the file its stdout goes to.
+    pub(super) fn spawn(&mut self) -> Result<(tokio::process::Child, PathBuf), String> {
         self.runs += 1;
         let out = self.dir.join(format!("worker-{}.out", self.runs));
         let log = self.dir.join(format!("worker-{}.log", self.runs));
@@ -272,6 +276,7 @@ impl Worker {
         if let Some(t) = &self.token_file {
             cmd.arg("--token-file").arg(t);
         }
+        cmd.args(&self.extra_args);
         let child = cmd
             .spawn()
             .map_err(|e| format!("cannot start {} demo-worker: {e}", self.exe.display()))?;
@@ -279,7 +284,7 @@ impl Worker {
     }
 }
 
-fn last_line(path: &Path) -> Value {
+pub(super) fn last_line(path: &Path) -> Value {
     std::fs::read_to_string(path)
         .ok()
         .and_then(|t| t.lines().last().and_then(|l| serde_json::from_str(l).ok()))
@@ -298,6 +303,12 @@ async fn pending_intents(state: &SqliteStateStore) -> Result<usize, String> {
 pub(super) async fn run(args: DemoArgs) -> Result<Summary, String> {
     let started = Instant::now();
     let quiet = args.json;
+    if let Some(url) = &args.state {
+        return Err(format!(
+            "--state {} with --kills: unsupported — the workers of this demo pair share a SQLite state file in the demo's folder, and the demo watches its journal for kills in a write",
+            bc_state::redact_url(url)
+        ));
+    }
     let dir = work_dir(&args)?;
     let faults_on = args.faults > 0.0;
     let plan = |stream: u64| {
@@ -360,6 +371,13 @@ pub(super) async fn run(args: DemoArgs) -> Result<Summary, String> {
     let settings_for_erp =
         Settings::from_toml_str(&text).map_err(|e| format!("demo settings: {e}"))?;
     let side = match args.ledger {
+        // `demo::run` sends these to `cycle`; never reached from there.
+        DemoLedger::Bc365 | DemoLedger::Acumatica => {
+            return Err(format!(
+                "--ledger {:?} runs through the platforms' cycle, not this path",
+                args.ledger
+            ))
+        }
         DemoLedger::Acctvantage => {
             let path = dir.join("erp.sqlite");
             text = set_key(&text, "ledger", "path", &path.to_string_lossy());
@@ -442,6 +460,7 @@ pub(super) async fn run(args: DemoArgs) -> Result<Summary, String> {
         state_faults: args.faults / 10.0,
         seed: args.seed,
         runs: 0,
+        extra_args: Vec::new(),
     };
     // The parent's own look at the journal (created here, before any worker).
     let watch = SqliteStateStore::open(&state_path)
@@ -654,6 +673,7 @@ pub(super) async fn run(args: DemoArgs) -> Result<Summary, String> {
             token_expiries: expiries.load(Ordering::SeqCst),
             last_worker: last,
         }),
+        platforms: None,
     };
     drop(proxy);
     drop(bc_served);

@@ -32,13 +32,27 @@
 //!    must be in the exception queue under their own order id; the summary names them
 //!    (`malformed_orders`).
 //!
+//! 2. `unmapped tax zone` (issue `unmapped_tax_zone`), with `--ledger bc365` only: the order
+//!    is one of the store's Japanese (JPY) orders, whose tax rates the demo's settings leave
+//!    out of `tax_map` on purpose to show the queue.
+//! 3. `currency_not_enabled`, with `--ledger acumatica` only: the order is in a currency
+//!    other than USD, the only one the Acumatica connector declares.
+//!
 //! Nothing else is expected: a temporary reason (rate limit, outage, unknown outcome) left in
-//! the queue at the end, a mapping issue, or an item that is nowhere, counts as lost.
+//! the queue at the end, another mapping issue, or an item that is nowhere, counts as lost.
+//!
+//! Business Central, Acumatica and Magento ([`platforms`]) run through [`cycle`]: in-process,
+//! or with `--kills` as the same killed workers over the sandboxes served on loopback
+//! (BigCommerce behind the corrupting proxy; Magento served directly, without malformed
+//! orders). With Acumatica the ERP user also enters orders (seed 003), reconciled both ways.
 
+mod cycle;
 pub mod faulty_state_shim;
 mod inprocess;
 pub mod kills;
+pub mod platforms;
 pub mod proxy;
+pub mod qbo_settings;
 pub mod reconcile;
 pub mod worker;
 
@@ -67,6 +81,19 @@ pub enum DemoLedger {
     Acctvantage,
     /// The QuickBooks Online sandbox.
     Qbo,
+    /// The Business Central sandbox (CRONUS UK Ltd., a VAT company).
+    Bc365,
+    /// The Acumatica sandbox.
+    Acumatica,
+}
+
+/// Which storefront the demo imports from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum DemoStorefront {
+    /// The BigCommerce sandbox.
+    Bigcommerce,
+    /// The Magento sandbox.
+    Magento,
 }
 
 /// Options of `bcsync demo`.
@@ -82,6 +109,13 @@ pub struct DemoArgs {
     /// The ledger.
     #[arg(long, value_enum, default_value_t = DemoLedger::Acctvantage)]
     pub ledger: DemoLedger,
+    /// The storefront.
+    #[arg(long, value_enum, default_value_t = DemoStorefront::Bigcommerce)]
+    pub storefront: DemoStorefront,
+    /// The engine's state store: `sqlite://PATH` or `postgres://…` (default: a SQLite file in
+    /// the demo's folder). With `--kills` every worker gets it.
+    #[arg(long)]
+    pub state: Option<String>,
     /// Share of sandbox requests that fail (0.0–1.0): 5xx and 429, connection resets,
     /// "commit then fail" (the write happens, the answer is lost), hangs. With `--kills`
     /// also expired access tokens, state-store "busy" errors and one malformed order per 500.
@@ -139,6 +173,9 @@ pub struct Summary {
     /// With `--kills`: kills, per-kind reconciliation, malformed orders.
     #[serde(flatten)]
     pub killed: Option<reconcile::KillSummary>,
+    /// Business Central, Acumatica, Magento: the platforms, the audit, ERP orders.
+    #[serde(flatten)]
+    pub platforms: Option<cycle::PlatformSummary>,
 }
 
 /// Runs the demo and returns its summary: in-process, or with `--kills` as child processes.
@@ -149,11 +186,32 @@ pub async fn run(args: DemoArgs) -> Result<Summary, String> {
             args.faults
         ));
     }
-    if args.kills > 0 {
-        kills::run(args).await
-    } else {
-        inprocess::run(args).await
+    let original = args.storefront == DemoStorefront::Bigcommerce
+        && matches!(args.ledger, DemoLedger::Acctvantage | DemoLedger::Qbo);
+    if args.storefront == DemoStorefront::Magento && args.ledger == DemoLedger::Bc365 {
+        // Tried: a third of the Magento orders stop at `rounding_beyond_tolerance`, the
+        // store's US rates (NY 8.875 %) having no VAT posting setup of that rate yet.
+        return Err(
+            "--storefront magento --ledger bc365: unsupported — the demo's Business Central company has no VAT posting setups for the Magento store's rates yet (use --ledger acctvantage or acumatica)"
+                .into(),
+        );
     }
+    if args.storefront == DemoStorefront::Magento && args.ledger == DemoLedger::Qbo {
+        return Err("--storefront magento --ledger qbo: not a demo pair (use --ledger acctvantage, bc365 or acumatica)".into());
+    }
+    match (args.kills > 0, original) {
+        (true, true) => kills::run(args).await,
+        (false, true) => inprocess::run(args).await,
+        (true, false) => cycle::run_kills(args).await,
+        (false, false) => cycle::run(args).await,
+    }
+}
+
+/// The state store URL of a demo run: `--state`, or the SQLite file in its folder.
+fn state_url(args: &DemoArgs, dir: &std::path::Path) -> String {
+    args.state
+        .clone()
+        .unwrap_or_else(|| format!("sqlite://{}", dir.join("state.sqlite").to_string_lossy()))
 }
 
 fn err(context: &str) -> impl Fn(bc_core::Error) -> String + '_ {
@@ -174,28 +232,6 @@ fn progress(len: u64, label: &str, quiet: bool) -> ProgressBar {
     bar
 }
 
-/// The QuickBooks Online sandbox company's names for what the ERP calls by code.
-const QBO_NAMES: &[(&str, &str)] = &[
-    ("income_account = \"4000\"", "income_account = \"Sales of Product Income\""),
-    ("expense_account = \"5000\"", "expense_account = \"Cost of Goods Sold\""),
-    ("cogs_account = \"5000\"", "cogs_account = \"Cost of Goods Sold\""),
-    ("asset_account = \"1200\"", "asset_account = \"Inventory Asset\""),
-    ("discount_gl = \"4900\"", "discount_gl = \"Discounts given\""),
-    ("gift_card_liability_gl = \"2300\"", "gift_card_liability_gl = \"Gift Card Liability\""),
-    ("store_credit_gl = \"2310\"", "store_credit_gl = \"Gift Card Liability\""),
-    ("shipping_gl = \"4100\"", "shipping_gl = \"Shipping Income\""),
-    ("handling_gl = \"4110\"", "handling_gl = \"Shipping Income\""),
-    ("wrapping_gl = \"4120\"", "wrapping_gl = \"Sales of Product Income\""),
-    ("rounding_gl = \"6990\"", "rounding_gl = \"Sales of Product Income\""),
-    ("deposit_account = \"1050\"", "deposit_account = \"Payments Clearing\""),
-    ("refund_clearing_account = \"1050\"", "refund_clearing_account = \"Payments Clearing\""),
-    ("[posting]\n", "[posting]\nnon_taxable_code = \"NON\"\n"),
-    (
-        "[ledger]\nplatform = \"acctvantage\"",
-        "[ledger]\nplatform = \"qbo\"\nrealm_id = \"9130355377388166\"\nclient_id = \"sandbox\"\nclient_secret = \"sandbox\"\nrefresh_token = \"sandbox\"",
-    ),
-];
-
 fn demo_settings(ledger: DemoLedger) -> Result<Settings, String> {
     let text = demo_settings_text(ledger)?;
     Settings::from_toml_str(&text).map_err(|e| format!("demo settings: {e}"))
@@ -203,35 +239,11 @@ fn demo_settings(ledger: DemoLedger) -> Result<Settings, String> {
 
 /// The demo settings as TOML text, with the QuickBooks names when `ledger` is QBO.
 fn demo_settings_text(ledger: DemoLedger) -> Result<String, String> {
-    let mut text = DEMO_SETTINGS.to_string();
     if ledger == DemoLedger::Qbo {
-        for (from, to) in QBO_NAMES {
-            if !text.contains(from) {
-                return Err(format!(
-                    "demo settings: `{from}` not found (the QuickBooks names are out of date)"
-                ));
-            }
-            text = text.replace(from, to);
-        }
-        // The sandbox company is a US company with two sales tax codes; every storefront rate
-        // maps to its "California" code (the amounts are the storefront's anyway).
-        let mut out = String::new();
-        let mut in_tax = false;
-        for line in text.lines() {
-            if line.starts_with('[') {
-                in_tax = line == "[tax_map]";
-            }
-            match line.split_once(" = ") {
-                Some((zone, _)) if in_tax => out.push_str(&format!("{zone} = \"California\"\n")),
-                _ => {
-                    out.push_str(line);
-                    out.push('\n');
-                }
-            }
-        }
-        text = out;
+        qbo_settings::qbo_text(DEMO_SETTINGS)
+    } else {
+        Ok(DEMO_SETTINGS.to_string())
     }
-    Ok(text)
 }
 
 fn work_dir(args: &DemoArgs) -> Result<PathBuf, String> {
@@ -379,6 +391,60 @@ pub fn print(summary: &Summary, ledger: DemoLedger) {
         }
         for (order, why) in &k.malformed_orders {
             println!("  malformed order {order}: {why}");
+        }
+    }
+    if let Some(p) = &summary.platforms {
+        println!(
+            "  {} → {} (state store: {})",
+            p.storefront_platform, p.ledger_platform, p.state_store
+        );
+        if let Some(k) = &p.kinds {
+            for (kind, c) in [
+                ("documents", &k.documents),
+                ("receipts", &k.receipts),
+                ("credit memos", &k.credit_memos),
+                ("shipments", &k.shipments),
+            ] {
+                println!(
+                    "  {kind:<13} expected {:>6}  posted {:>6}  excepted {:>4}  lost {:>3} {}  duplicated {:>3} {}",
+                    c.expected,
+                    c.posted,
+                    c.excepted,
+                    c.lost,
+                    ok(c.lost == 0),
+                    c.duplicated,
+                    ok(c.duplicated == 0)
+                );
+                for e in &c.examples {
+                    println!("      {e}");
+                }
+            }
+        }
+        if let Some(e) = &p.erp_orders {
+            println!(
+                "  ERP orders    entered {}  qualifying {}  in the storefront {}  lost {} {}  duplicated {} {}  too early {}",
+                e.entered,
+                e.qualifying,
+                e.in_storefront,
+                e.lost,
+                ok(e.lost == 0),
+                e.duplicated,
+                ok(e.duplicated == 0),
+                e.created_too_early
+            );
+            println!(
+                "                shipments back {}/{}  invoices back {}/{}",
+                e.shipments_in_storefront,
+                e.shipments_confirmed,
+                e.invoiced_in_storefront,
+                e.invoices_released
+            );
+        }
+        if let Some(min) = p.storefront_api_minimum_per_order {
+            println!("  storefront API minimum per order  {min:>8}");
+        }
+        for f in &p.audit_findings {
+            println!("  audit: {f}");
         }
     }
     println!("Jobs");

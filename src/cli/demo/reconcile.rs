@@ -41,10 +41,32 @@ pub struct KindCount {
     /// say nothing).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub unchecked: Option<String>,
+    /// The first few items lost or duplicated, named (empty on a clean run).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub examples: Vec<String>,
 }
 
 impl KindCount {
-    fn count(&mut self, copies: usize, excepted: bool) {
+    pub(super) fn count(&mut self, copies: usize, excepted: bool) {
+        self.count_named(copies, excepted, String::new);
+    }
+
+    /// [`KindCount::count`], naming the item (`name()`) among the examples when it is lost
+    /// or duplicated.
+    pub(super) fn count_named(
+        &mut self,
+        copies: usize,
+        excepted: bool,
+        name: impl FnOnce() -> String,
+    ) {
+        if ((copies == 0 && !excepted) || copies > 1) && self.examples.len() < 5 {
+            let what = if copies == 0 {
+                "lost".to_string()
+            } else {
+                format!("{copies} copies")
+            };
+            self.examples.push(format!("{}: {what}", name()));
+        }
         self.expected += 1;
         match copies {
             0 if excepted => self.excepted += 1,
@@ -163,6 +185,47 @@ fn docs_ref(docs: &BTreeMap<u64, Found>, id: u64) -> LedgerRef {
     docs.get(&id)
         .and_then(|f| f.at.clone())
         .unwrap_or_else(|| LedgerRef::new(String::new()))
+}
+
+/// The storefront payments of a BigCommerce order that become receipts: captured
+/// transactions (`purchase`, or a `capture`), not failed, and not gift certificates or store
+/// credit (those are tenders on the document, posted to their liability accounts, never a
+/// receipt).
+pub fn receipt_payments(storefront: &BigCommerceSandbox, id: u64) -> usize {
+    let Some(bundle) = storefront.order_bundle_json(id) else {
+        return 0;
+    };
+    bundle["transactions"]
+        .as_array()
+        .map(|txs| {
+            txs.iter()
+                .filter(|t| {
+                    let s = |k: &str| t.get(k).and_then(Value::as_str).unwrap_or_default();
+                    matches!(s("event"), "purchase" | "capture")
+                        && !matches!(s("method"), "gift_certificate" | "store_credit")
+                        && !matches!(s("status"), "error" | "declined" | "failed")
+                })
+                .count()
+        })
+        .unwrap_or(0)
+}
+
+/// Copies of the storefront shipment of a ledger shipment with `tracking`. BigCommerce takes
+/// one address per shipment, so a ledger shipment of an order with several shipping
+/// addresses is one storefront shipment per address: the copies are the most shipments
+/// with that tracking number on one address.
+pub fn shipment_copies(storefront: &BigCommerceSandbox, id: u64, tracking: &str) -> usize {
+    let mut per_address: BTreeMap<String, usize> = BTreeMap::new();
+    for s in storefront.shipments(id) {
+        if s.get("tracking_number").and_then(Value::as_str) == Some(tracking) {
+            let address = s
+                .get("order_address_id")
+                .map(|v| v.to_string())
+                .unwrap_or_default();
+            *per_address.entry(address).or_insert(0) += 1;
+        }
+    }
+    per_address.into_values().max().unwrap_or(0)
 }
 
 /// A receipt to search for: only its import id and sequence matter to `find_receipt`.
@@ -329,8 +392,8 @@ pub async fn reconcile(
             })
             .unwrap_or_default();
         let open_ar = settings.payment_map.get(&method).is_some_and(|m| m.open_ar);
-        let payments = storefront.payments_of(*id);
-        if !open_ar && !payments.is_empty() {
+        let payments = receipt_payments(storefront, *id);
+        if !open_ar && payments > 0 {
             let copies: Vec<usize> = match view {
                 LedgerView::Qbo(_) => {
                     let prefix = format!("{import_id}#P");
@@ -342,7 +405,7 @@ pub async fn reconcile(
                 }
                 LedgerView::Erp(erp) => {
                     let mut found = Vec::new();
-                    for seq in 0..payments.len() {
+                    for seq in 0..payments {
                         let probe = receipt_probe(&import_id, seq, docs_ref(&docs, *id));
                         match erp.find_receipt(&probe).await {
                             Ok(r) => found.push(usize::from(r.is_some())),
@@ -360,7 +423,7 @@ pub async fn reconcile(
                 }
             };
             if receipts.unchecked.is_none() {
-                for i in 0..payments.len().max(copies.len()) {
+                for i in 0..payments.max(copies.len()) {
                     receipts.count(copies.get(i).copied().unwrap_or(0), false);
                 }
             }
@@ -390,12 +453,7 @@ pub async fn reconcile(
         }
         // Shipments: the tracking number shipped in the ledger, once on the storefront.
         if let Some(tracking) = shipped.get(id) {
-            let n = storefront
-                .shipments(*id)
-                .iter()
-                .filter(|s| s.get("tracking_number").and_then(Value::as_str) == Some(tracking))
-                .count();
-            shipments.count(n, false);
+            shipments.count(shipment_copies(storefront, *id, tracking), false);
         }
     }
     Ok(Reconciled {
@@ -440,7 +498,8 @@ mod tests {
                 excepted: 1,
                 lost: 1,
                 duplicated: 2,
-                unchecked: None
+                unchecked: None,
+                examples: vec![": 3 copies".to_string(), ": lost".to_string()],
             }
         );
     }

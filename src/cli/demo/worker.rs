@@ -22,11 +22,11 @@ use bc_connector_qbo::QboLedger;
 use bc_core::{Currency, Ledger, Settings, Storefront};
 use bc_engine::{Engine, EngineOptions, Job, StateStore};
 use bc_http::{RateLimits, ReqwestTransport};
-use bc_state::SqliteStateStore;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
 
 use super::faulty_state_shim::faulty_state::FaultyStateStore;
+use super::platforms::Connected;
 use super::{describe, fast_retry};
 
 /// The identity every demo worker has in leases: a restarted worker is the same worker
@@ -68,6 +68,10 @@ pub struct WorkerArgs {
     /// Passes before giving up with exit code 3.
     #[arg(long, default_value_t = 12)]
     pub max_passes: u32,
+    /// The state store connection to work as (a PostgreSQL database shared by several demo
+    /// runs keeps each run's rows apart); the store's default connection when absent.
+    #[arg(long)]
+    pub connection: Option<String>,
 }
 
 /// What a worker prints on its last line.
@@ -101,14 +105,21 @@ pub async fn run(args: WorkerArgs) -> Result<u8, String> {
             .build()
             .map_err(|e| format!("HTTP client: {e}"))?,
     );
-    let storefront = storefront(&settings, transport.clone(), args.seed)?;
-    let ledger = ledger(&settings, transport, &args).await?;
+    let storefront = storefront(&settings, transport.clone(), args.seed).await?;
+    let (ledger, connected) = ledger(&settings, transport, &args).await?;
     let url = settings.state.url.clone();
-    let sqlite = SqliteStateStore::connect(&url)
-        .await
-        .map_err(|e| format!("cannot open the state store `{url}`: {e}"))?;
+    let opened = match &args.connection {
+        Some(name) => bc_state::connect_as(&url, name).await,
+        None => bc_state::connect(&url).await,
+    };
+    let inner = opened.map_err(|e| {
+        format!(
+            "cannot open the state store `{}`: {e}",
+            bc_state::redact_url(&url)
+        )
+    })?;
     let faulty = Arc::new(FaultyStateStore::new(
-        Arc::new(sqlite),
+        inner,
         args.seed ^ 0x57a7e,
         args.state_faults,
     ));
@@ -194,6 +205,10 @@ pub async fn run(args: WorkerArgs) -> Result<u8, String> {
             .collect(),
         state_faults: faulty.injected(),
     };
+    // Acumatica: sign out (a licence holds few API sessions).
+    if let Some(c) = connected {
+        c.shutdown().await;
+    }
     let line = serde_json::to_string(&report).map_err(|e| e.to_string())?;
     let mut out = std::io::stdout().lock();
     writeln!(out, "{line}").map_err(|e| e.to_string())?;
@@ -201,13 +216,19 @@ pub async fn run(args: WorkerArgs) -> Result<u8, String> {
     Ok(if settled { 0 } else { EXIT_WORK_LEFT })
 }
 
-fn storefront(
+async fn storefront(
     settings: &Settings,
     transport: Arc<ReqwestTransport>,
     seed: u64,
 ) -> Result<Arc<dyn Storefront>, String> {
+    if settings.storefront.platform == bc_connector_magento::PLATFORM {
+        return super::platforms::connect_storefront(settings, transport, seed).await;
+    }
     if settings.storefront.platform != bc_connector_bigcommerce::PLATFORM {
-        return Err("storefront.platform: the demo worker speaks to BigCommerce only".into());
+        return Err(format!(
+            "storefront.platform = \"{}\": the demo worker speaks to bigcommerce or magento",
+            settings.storefront.platform
+        ));
     }
     let config = BigCommerceConfig::from_table(&settings.storefront).map_err(|e| e.to_string())?;
     let quota = settings
@@ -230,7 +251,22 @@ fn storefront(
     Ok(Arc::new(sf))
 }
 
+/// The ledger, and the connection to close at the end when it has sessions.
 async fn ledger(
+    settings: &Settings,
+    transport: Arc<ReqwestTransport>,
+    args: &WorkerArgs,
+) -> Result<(Arc<dyn Ledger>, Option<Connected>), String> {
+    match settings.ledger.platform.as_str() {
+        bc_connector_bc365::PLATFORM | bc_connector_acumatica::PLATFORM => {
+            let c = super::platforms::connect_ledger(settings, transport, args.seed).await?;
+            Ok((c.ledger.clone(), Some(c)))
+        }
+        _ => Ok((plain_ledger(settings, transport, args).await?, None)),
+    }
+}
+
+async fn plain_ledger(
     settings: &Settings,
     transport: Arc<ReqwestTransport>,
     args: &WorkerArgs,
@@ -270,7 +306,7 @@ async fn ledger(
             Ok(Arc::new(qbo))
         }
         other => Err(format!(
-            "ledger.platform = \"{other}\": the demo worker speaks to acctvantage or qbo"
+            "ledger.platform = \"{other}\": the demo worker speaks to acctvantage, qbo, bc365 or acumatica"
         )),
     }
 }
