@@ -128,11 +128,9 @@ async fn bcsync_run_restarted_three_times_over_a_day_keeps_syncing() {
     let config = settings(&dir, &bc_served.base_url, &qbo.credentials_json());
 
     let mut want = 0;
-    let mut seed = 100;
     for round in 0..4 {
         // New orders arrive while nothing runs.
-        let ids = bc.seed_orders(8, seed);
-        seed += 1;
+        let ids = bc.seed_orders(8, 100 + round);
         want += arrive(&bc, &ids);
         let run = spawn(&["run"], &config);
         // The second run shares the token set with a one-off sync started beside it.

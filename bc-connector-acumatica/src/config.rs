@@ -1,11 +1,28 @@
 //! [`AcumaticaConfig`]: how to reach one Acumatica tenant and how its documents are posted.
+//!
+//! Currencies: documents are posted in `base_currency` (the company's base currency, default
+//! `"USD"`) and, when the company has multi-currency accounting on, in the currencies listed
+//! in `currencies` (each set up in Acumatica's Currencies form, CM202000):
+//!
+//! ```toml
+//! [ledger]
+//! platform = "acumatica"
+//! base_currency = "USD"
+//! currencies = ["EUR", "GBP"]   # besides the base currency; empty = the base currency only
+//! ```
+//!
+//! An order in a currency not listed is refused before anything is written (exception
+//! `currency_not_enabled`). Customers the connector creates get "Enable Currency Override"
+//! when `currencies` is not empty, so one customer may buy in several currencies; a customer
+//! created in Acumatica without it refuses documents in another currency than its own (the
+//! 422 names `CurrencyID`). Unknown keys are refused.
 
 use std::collections::BTreeMap;
 use std::fmt;
 use std::time::Duration;
 
 use bc_core::settings::{PlatformSettings, Secret};
-use bc_core::{Error, Result};
+use bc_core::{Currency, Error, Result};
 use serde::Deserialize;
 
 /// Sign-in method.
@@ -108,6 +125,16 @@ pub struct AcumaticaConfig {
     /// ERP-originated order rules (E1).
     #[serde(default)]
     pub erp_orders: ErpOrderRules,
+    /// The company's base currency.
+    #[serde(default = "default_base_currency")]
+    pub base_currency: Currency,
+    /// Currencies documents may be in besides the base currency (multi-currency companies).
+    #[serde(default)]
+    pub currencies: Vec<Currency>,
+}
+
+fn default_base_currency() -> Currency {
+    Currency::USD
 }
 
 fn default_rpm() -> u32 {
@@ -151,6 +178,8 @@ impl fmt::Debug for AcumaticaConfig {
                 "client_secret",
                 &self.client_secret.as_ref().map(|_| "******"),
             )
+            .field("base_currency", &self.base_currency)
+            .field("currencies", &self.currencies)
             .finish_non_exhaustive()
     }
 }
@@ -182,7 +211,20 @@ impl AcumaticaConfig {
                 storefront_status: pending(),
                 ..Default::default()
             },
+            base_currency: default_base_currency(),
+            currencies: Vec::new(),
         }
+    }
+
+    /// Every currency documents may be in: the base currency first, then the others.
+    pub fn accepted_currencies(&self) -> Vec<Currency> {
+        let mut out = vec![self.base_currency];
+        for c in &self.currencies {
+            if !out.contains(c) {
+                out.push(*c);
+            }
+        }
+        out
     }
 
     /// Parses the TOML table; errors name the key.
@@ -260,5 +302,27 @@ mod tests {
             e.contains("ledger.max_concurrent") && e.contains("lots"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn currencies_come_from_the_settings() {
+        let s = PlatformSettings::from_toml_str("ledger", MIN).unwrap();
+        let c = AcumaticaConfig::from_table(&s).unwrap();
+        assert_eq!(c.accepted_currencies(), vec![Currency::USD]);
+        let s = PlatformSettings::from_toml_str(
+            "ledger",
+            &format!("{MIN}\nbase_currency = \"CAD\"\ncurrencies = [\"EUR\", \"CAD\", \"GBP\"]"),
+        )
+        .unwrap();
+        let c = AcumaticaConfig::from_table(&s).unwrap();
+        assert_eq!(
+            c.accepted_currencies(),
+            vec![Currency::CAD, Currency::EUR, Currency::GBP]
+        );
+        for bad in ["currencies = [\"euro\"]", "currency = [\"EUR\"]"] {
+            let s = PlatformSettings::from_toml_str("ledger", &format!("{MIN}\n{bad}")).unwrap();
+            let e = AcumaticaConfig::from_table(&s).unwrap_err().to_string();
+            assert!(e.contains("ledger.currenc"), "{bad}: {e}");
+        }
     }
 }

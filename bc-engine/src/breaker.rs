@@ -92,7 +92,15 @@ impl Breaker {
             Err(e) if e.kind() == ErrorKind::Unauthenticated => {
                 s.open.get_or_insert_with(|| opened(side, e));
             }
-            Err(e) if e.is_temporary() && e.kind() != ErrorKind::OutcomeUnknown => {
+            // Only the platform not answering counts: a temporary refusal of one item (a
+            // credit memo waiting for its invoice: `NotFound`, temporary) says it answered.
+            Err(e)
+                if e.is_temporary()
+                    && matches!(
+                        e.kind(),
+                        ErrorKind::RateLimited | ErrorKind::Unavailable | ErrorKind::Internal
+                    ) =>
+            {
                 s.consecutive_failures += 1;
                 if s.consecutive_failures >= threshold.max(1) {
                     s.open.get_or_insert_with(|| opened(side, e));
@@ -122,4 +130,32 @@ fn opened(side: Side, e: &Error) -> Error {
         e.kind(),
         format!("stopped this run: {what} {why}: {e}; the items not tried yet are left as they are and are taken again next run"),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn temporary(kind: ErrorKind) -> Result<()> {
+        Err(Error::new(kind, "x").with_temporary(true))
+    }
+
+    #[test]
+    fn items_waiting_do_not_open_it_a_platform_not_answering_does() {
+        let b = Breaker::default();
+        for _ in 0..5 {
+            b.record(&temporary(ErrorKind::NotFound), 2, Side::Ledger);
+        }
+        assert!(b.open_error().is_none());
+        b.record(&temporary(ErrorKind::Unavailable), 2, Side::Ledger);
+        assert!(b.open_error().is_none());
+        b.record(&temporary(ErrorKind::RateLimited), 2, Side::Ledger);
+        let open = b
+            .open_error()
+            .expect("open after two calls the platform did not answer");
+        assert!(
+            open.to_string().contains("the ledger is not answering"),
+            "{open}"
+        );
+    }
 }

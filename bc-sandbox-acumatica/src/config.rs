@@ -42,6 +42,14 @@ pub struct AcumaticaSandboxConfig {
     pub seed: u64,
     /// ERP-originated sales orders created by the seeded setup (E1).
     pub erp_orders: usize,
+    /// The company's base currency.
+    pub base_currency: String,
+    /// Currencies set up besides the base currency (multi-currency accounting). A document
+    /// (SalesOrder `CurrencyID`, SalesInvoice `Currency`, Payment `CurrencyID`, journal
+    /// `CurrencyID`) or a customer in any other currency is refused with a field error, as
+    /// Acumatica refuses a value its selector cannot find. Empty: multi-currency is off and
+    /// the base currency is the only one.
+    pub currencies: Vec<String>,
 }
 
 impl Default for AcumaticaSandboxConfig {
@@ -61,6 +69,8 @@ impl Default for AcumaticaSandboxConfig {
             faults: FaultPlan::none(),
             seed: 1,
             erp_orders: 0,
+            base_currency: "USD".to_string(),
+            currencies: ["EUR", "GBP", "CAD"].map(String::from).to_vec(),
         }
     }
 }

@@ -165,7 +165,14 @@ pub fn complete(
                 }
             }
             default(row, "Status", "Active");
-            default(row, "CurrencyID", "USD");
+            let base = store.base_currency.clone();
+            default(row, "CurrencyID", base);
+            if let Some(c) = text(row, "CurrencyID") {
+                if !store.currencies.iter().any(|x| same(x, &c)) {
+                    e.field("CurrencyID", not_found("Currency ID"));
+                }
+            }
+            default(row, "EnableCurrencyOverride", false);
         }
         Kind::StockItem | Kind::NonStockItem => {
             match text(row, "InventoryID") {
@@ -247,10 +254,26 @@ fn customer_checks(store: &Store, row: &mut Value, e: &mut Errors, currency_fiel
         }
         _ => {}
     }
-    default(row, currency_field, "USD");
+    // The customer's currency is the document's default; another one needs the customer's
+    // "Enable Currency Override" (the field is read-only otherwise: refused, never ignored).
+    let customer = text(row, "CustomerID").and_then(|c| store.get(Kind::Customer, &[c]).cloned());
+    let customer_currency = customer
+        .as_ref()
+        .and_then(|c| text(c, "CurrencyID"))
+        .unwrap_or_else(|| store.base_currency.clone());
+    default(row, currency_field, customer_currency.clone());
     if let Some(c) = text(row, currency_field) {
-        if !store.currencies.contains(&c) {
+        if !store.currencies.iter().any(|x| same(x, &c)) {
             e.field(currency_field, not_found("Currency"));
+        } else if let Some(cust) = customer.as_ref().filter(|_| !same(&c, &customer_currency)) {
+            if boolean(cust, "EnableCurrencyOverride") != Some(true) {
+                e.field(
+                    currency_field,
+                    format!(
+                        "The currency {c} differs from the customer's currency {customer_currency}, and currency override is not enabled for the customer."
+                    ),
+                );
+            }
         }
     }
     let today = store.now().format("%Y-%m-%dT00:00:00+00:00").to_string();
@@ -512,10 +535,12 @@ fn sales_invoice(store: &mut Store, row: &mut Value, inserting: bool, e: &mut Er
         }
         let t = text(a, "DocType").unwrap_or_else(|| "Invoice".into());
         let n = text(a, "ReferenceNbr").unwrap_or_default();
+        // The selector lists the customer's open documents in the credit memo's currency.
         match store.get(Kind::SalesInvoice, &[t, n]) {
             Some(inv)
                 if text(inv, "CustomerID").is_some_and(|c| same(&c, &customer))
-                    && text(inv, "Status").as_deref() == Some("Open") => {}
+                    && text(inv, "Status").as_deref() == Some("Open")
+                    && text(inv, "Currency") == text(row, "Currency") => {}
             _ => e.detail(
                 "ApplicationsCreditMemo",
                 i,
@@ -594,7 +619,8 @@ fn payment(
         match store.get(Kind::SalesInvoice, &[t, n]) {
             Some(inv)
                 if text(inv, "CustomerID").is_some_and(|c| same(&c, &customer))
-                    && text(inv, "Status").as_deref() == Some("Open") =>
+                    && text(inv, "Status").as_deref() == Some("Open")
+                    && text(inv, "Currency") == text(row, "CurrencyID") =>
             {
                 if amt > dec(inv, "Balance").unwrap_or_default() || amt <= Decimal::ZERO {
                     e.detail(
@@ -621,6 +647,7 @@ fn payment(
         match store.get(Kind::SalesOrder, &[t.clone(), n.clone()]) {
             Some(so)
                 if text(so, "CustomerID").is_some_and(|c| same(&c, &customer))
+                    && text(so, "CurrencyID") == text(row, "CurrencyID")
                     && !matches!(
                         text(so, "Status").as_deref(),
                         Some("Completed" | "Cancelled")
@@ -670,7 +697,13 @@ fn journal(store: &mut Store, row: &mut Value, inserting: bool, e: &mut Errors) 
     number(store, row, "BatchNbr", "", inserting, e);
     let today = store.now().format("%Y-%m-%dT00:00:00+00:00").to_string();
     default(row, "TransactionDate", today);
-    default(row, "CurrencyID", "USD");
+    let base = store.base_currency.clone();
+    default(row, "CurrencyID", base);
+    if let Some(c) = text(row, "CurrencyID") {
+        if !store.currencies.iter().any(|x| same(x, &c)) {
+            e.field("CurrencyID", not_found("Currency"));
+        }
+    }
     default(row, "Hold", false);
     let (mut dr, mut cr) = (Decimal::ZERO, Decimal::ZERO);
     let mut rows = details(row, "Details").to_vec();

@@ -104,6 +104,11 @@ impl AcumaticaSandbox {
             config.seed,
             "acumatica-ids",
         )));
+        store.base_currency = config.base_currency.clone();
+        store.currencies = std::iter::once(&config.base_currency)
+            .chain(&config.currencies)
+            .cloned()
+            .collect();
         crate::seed::seed(&mut store, config.seed, config.erp_orders);
         let faults = FaultInjector::new(config.faults.clone(), Arc::new(crate::errors::injected));
         let shared = Shared {

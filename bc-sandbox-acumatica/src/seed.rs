@@ -55,7 +55,9 @@ pub fn seed(store: &mut Store, seed: u64, erp_orders: usize) {
         .map(String::from)
         .into();
     store.order_types = ["SO", "WO", "QT", "IN"].map(String::from).into();
-    store.currencies = ["USD", "EUR", "GBP", "CAD"].map(String::from).into();
+    // Currencies: the configured ones (`AcumaticaSandboxConfig::currencies`), set before.
+    let base = store.base_currency.clone();
+    store.currencies.insert(base);
     for (w, d) in [("MAIN", "Main warehouse"), ("EAST", "East coast warehouse")] {
         put(
             store,

@@ -30,8 +30,10 @@ pub struct Store {
     pub customer_classes: BTreeSet<String>,
     /// Order types that exist.
     pub order_types: BTreeSet<String>,
-    /// Currencies enabled.
+    /// Currencies enabled (set up in Currencies, CM202000), the base currency among them.
     pub currencies: BTreeSet<String>,
+    /// The company's base currency: the default of every document and customer.
+    pub base_currency: String,
     /// Quantity on hand per (InventoryID, WarehouseID).
     pub on_hand: BTreeMap<(String, String), Decimal>,
 }
@@ -53,6 +55,7 @@ impl Store {
             customer_classes: BTreeSet::new(),
             order_types: BTreeSet::new(),
             currencies: BTreeSet::new(),
+            base_currency: "USD".to_string(),
             on_hand: BTreeMap::new(),
         }
     }

@@ -137,13 +137,21 @@ async fn killed_workers_lose_and_duplicate_nothing() {
         tokio::time::sleep(Duration::from_millis(300 + rng.below(700))).await;
         let writing = fleet::writes_began(&pool).await;
         if kills < EARLY_KILLS || (kills < KILLS && writing) {
-            let owners = fleet::writing_owners(&pool).await;
-            let targets: Vec<usize> = (0..WORKERS)
-                .filter(|i| {
-                    let pid = workers.0[*i].as_ref().map_or(0, Child::id);
-                    owners.iter().any(|o| *o == format!("w{i}#{pid}"))
-                })
-                .collect();
+            // Once writes began, look for a worker in the middle of its writes for up to 2 s.
+            let mut targets = Vec::new();
+            for _ in 0..if writing { 20 } else { 1 } {
+                let owners = fleet::writing_owners(&pool).await;
+                targets = (0..WORKERS)
+                    .filter(|i| {
+                        let pid = workers.0[*i].as_ref().map_or(0, Child::id);
+                        owners.iter().any(|o| *o == format!("w{i}#{pid}"))
+                    })
+                    .collect();
+                if !targets.is_empty() {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
             let i = if targets.is_empty() {
                 rng.below(WORKERS as u64) as usize
             } else {

@@ -4,7 +4,7 @@
 //! storefront order they became.
 
 use bc_core::{
-    Currency, DocumentKind, Error, ErrorKind, ImportId, LedgerDocument, LedgerRef, OrderId, Result,
+    DocumentKind, Error, ErrorKind, ImportId, LedgerDocument, LedgerRef, OrderId, Result,
     SalesDocument,
 };
 use serde_json::Value;
@@ -69,7 +69,7 @@ impl AcumaticaLedger {
                 total: total.unwrap_or_default(),
                 currency: currency
                     .and_then(|c| c.parse().ok())
-                    .unwrap_or(Currency::USD),
+                    .unwrap_or(self.config.base_currency),
                 editable: matches!(status.as_str(), "On Hold" | "Balanced" | "Open")
                     && !(entity == "SalesInvoice" && status == "Open"),
                 status: Some(status),

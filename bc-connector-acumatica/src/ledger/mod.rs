@@ -24,9 +24,7 @@ use bc_core::{
     ItemRef, JournalEntry, Ledger, LedgerCapabilities, LedgerDocument, LedgerRef, NewItem,
     ReceiptPosting, RefundId, Result, SalesDocument, TaxModel,
 };
-use bc_core::{
-    Currency, Cursor, DocumentStatus, InventoryLevel, LedgerOrder, LedgerShipment, OrderId, Page,
-};
+use bc_core::{Cursor, DocumentStatus, InventoryLevel, LedgerOrder, LedgerShipment, OrderId, Page};
 use serde_json::Value;
 
 use crate::client::AcumaticaClient;
@@ -102,7 +100,13 @@ impl Ledger for AcumaticaLedger {
         caps.idempotency_keys = false;
         caps.max_doc_number_len = None;
         caps.max_client_name_len = Some(255);
-        caps.home_currency = Currency::USD;
+        caps.home_currency = self.config.base_currency;
+        caps.currencies = self
+            .config
+            .accepted_currencies()
+            .into_iter()
+            .filter(|c| *c != self.config.base_currency)
+            .collect();
         caps.tax_model = TaxModel::Document;
         caps.create_items = true;
         caps.credit_memos = true;

@@ -196,7 +196,11 @@ impl AcumaticaLedger {
         }
         let mut unreleased = None;
         for inv in candidates {
-            let Some(row) = self.client.get("SalesInvoice", &["Invoice", &inv], "").await? else {
+            let Some(row) = self
+                .client
+                .get("SalesInvoice", &["Invoice", &inv], "")
+                .await?
+            else {
                 continue;
             };
             match text(&row, "Status").as_deref() {

@@ -25,7 +25,11 @@ impl AcumaticaLedger {
     pub(crate) async fn create_client_record(&self, client: &Client) -> Result<ClientRef> {
         // The CustomerID is derived from the client's key, so a repeated PUT upserts the same
         // record: safe to repeat after a lost answer.
-        let body = customer(client, &self.config.customer_class);
+        let mut body = customer(client, &self.config.customer_class);
+        if self.config.accepted_currencies().len() > 1 {
+            // Multi-currency: one customer may buy in several currencies.
+            body["EnableCurrencyOverride"] = crate::wire::v(true);
+        }
         let row = self.client.put("Customer", &body, "", false).await?;
         Ok(ClientRef {
             at: LedgerRef::new(text(&row, "CustomerID").unwrap_or_else(|| customer_id(client))),

@@ -29,8 +29,18 @@ impl BigCommerce {
             &[],
         )
         .await?;
-        let groups = group_by_address(&what, &products, shipment)?;
         let existing = self.shipments_of(id, &what).await?;
+        // Parts of this shipment posted by an earlier attempt (same tracking number): their
+        // quantities are this shipment's own, so its lines match the same products again.
+        let already: Vec<serde_json::Value> = match &shipment.tracking_number {
+            Some(t) => existing
+                .iter()
+                .filter(|e| same_tracking(e, t, None))
+                .cloned()
+                .collect(),
+            None => Vec::new(),
+        };
+        let groups = group_by_address(&what, &products, shipment, &already)?;
         let mut first: Option<ShipmentRef> = None;
         for (address, items) in groups {
             let already = shipment.tracking_number.as_ref().and_then(|t| {

@@ -35,11 +35,12 @@
 //! 2. `unmapped tax zone` (issue `unmapped_tax_zone`), with `--ledger bc365` only: the order
 //!    is one of the store's Japanese (JPY) orders, whose tax rates the demo's settings leave
 //!    out of `tax_map` on purpose to show the queue.
-//! 3. `currency_not_enabled`, with `--ledger acumatica` only: the order is in a currency
-//!    other than USD, the only one the Acumatica connector declares.
 //!
 //! Nothing else is expected: a temporary reason (rate limit, outage, unknown outcome) left in
 //! the queue at the end, another mapping issue, or an item that is nowhere, counts as lost.
+//! One kind of absence is neither: a credit memo **waiting** for its order's invoice in
+//! Acumatica (the ledger cannot apply it yet; the refunds job retries it each run), counted
+//! as `waiting` and checked against the sandbox (no released invoice for the order).
 //!
 //! Business Central, Acumatica and Magento ([`platforms`]) run through [`cycle`]: in-process,
 //! or with `--kills` as the same killed workers over the sandboxes served on loopback

@@ -579,6 +579,7 @@ action_timeout_secs = 20
 order_type = "SO"
 warehouse = "MAIN"
 customer_class = "WEB"
+currencies = ["EUR", "GBP", "CAD", "JPY"]
 
 [ledger.tax_zones]
 TXSTATE = "TX-AUS"
@@ -759,6 +760,24 @@ storefront_status = "{created_status}"
                         acu_str(r, "Type") == "Credit Memo" && acu_str(r, "ExternalRef") == key
                     })
                     .count()
+            }
+        }
+    }
+
+    /// Whether the order of `import_id` has an invoice the ledger released, which a credit
+    /// memo can be applied to (Business Central: its documents are invoices; Acumatica: an
+    /// `Invoice` for the order, `Open` or `Closed`).
+    pub fn invoice_released(&self, import_id: &str) -> bool {
+        match self {
+            BooksSandbox::Bc365(_) => true,
+            BooksSandbox::Acumatica(s) => {
+                s.documents_by_customer_order(import_id)
+                    .iter()
+                    .any(|(kind, r)| {
+                        *kind == Kind::SalesInvoice
+                            && acu_str(r, "Type") == "Invoice"
+                            && matches!(acu_str(r, "Status").as_str(), "Open" | "Closed")
+                    })
             }
         }
     }

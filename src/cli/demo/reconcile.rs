@@ -44,9 +44,23 @@ pub struct KindCount {
     /// The first few items lost or duplicated, named (empty on a clean run).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub examples: Vec<String>,
+    /// Of those, absent because the ledger cannot take them yet and the engine retries them
+    /// each run (an Acumatica credit memo waits for its order's released invoice).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub waiting: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 impl KindCount {
+    /// An item absent because it waits for the ledger (see [`KindCount::waiting`]).
+    pub(super) fn count_waiting(&mut self) {
+        self.expected += 1;
+        self.waiting += 1;
+    }
+
     pub(super) fn count(&mut self, copies: usize, excepted: bool) {
         self.count_named(copies, excepted, String::new);
     }
@@ -500,6 +514,7 @@ mod tests {
                 duplicated: 2,
                 unchecked: None,
                 examples: vec![": 3 copies".to_string(), ": lost".to_string()],
+                waiting: 0,
             }
         );
     }
