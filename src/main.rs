@@ -104,6 +104,19 @@ enum Command {
         #[arg(long, default_value_t = 100)]
         limit: usize,
     },
+    /// Per connection and job: last run and how it ended, cursor, lease holder, when due,
+    /// open exceptions by reason (SQLite or PostgreSQL state).
+    Status {
+        /// The settings file (its `state.url`).
+        #[arg(long, default_value = "bcsync.toml")]
+        config: std::path::PathBuf,
+        /// Every connection in the state database, not only the settings' own.
+        #[arg(long)]
+        all: bool,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// The monitoring sweep: imported-not-posted, refunds without credit memo, drift.
     Audit {
         /// The settings file.
@@ -186,6 +199,9 @@ fn main() -> ExitCode {
             limit,
         } => runtime.block_on(cli::service::log(&config, entity, outcome, limit)),
         Command::Audit { config } => runtime.block_on(cli::service::audit(&config)),
+        Command::Status { config, all, json } => {
+            runtime.block_on(cli::status::run(&config, all, json))
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

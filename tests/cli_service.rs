@@ -145,6 +145,31 @@ fn an_exception_fixed_in_the_settings_is_retried_successfully() {
         .find(|l| l.starts_with("order") && l.contains("tax zone"))
         .unwrap_or_else(|| panic!("no tax exception in:\n{list}\n(sync said: {stdout})"));
     let key = first.split_whitespace().nth(1).unwrap().to_string();
+
+    // `bcsync status`: the orders job, when it ran, and its open exceptions by reason.
+    let out = bcsync(&["status", "--config", cfg, "--json"]);
+    let (s, e) = text(&out);
+    assert!(out.status.success(), "{e}");
+    let rows: Value = serde_json::from_str(&s).unwrap();
+    let orders = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["job"] == "orders")
+        .unwrap_or_else(|| panic!("no orders row in {s}"));
+    assert!(orders["last_run"].is_string(), "{orders}");
+    assert!(
+        orders["open_exceptions"]["unmapped_tax_zone"]
+            .as_u64()
+            .unwrap_or(0)
+            > 0,
+        "{orders}"
+    );
+    let (table, _) = text(&bcsync(&["status", "--config", cfg]));
+    assert!(
+        table.lines().any(|l| l.contains("orders") && l.contains("unmapped_tax_zone")),
+        "{table}"
+    );
     let out = bcsync(&["exceptions", "show", "order", &key, "--config", cfg]);
     assert!(text(&out).0.contains("tax_map"), "{}", text(&out).0);
 

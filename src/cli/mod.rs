@@ -5,3 +5,4 @@ pub mod demo;
 pub mod init;
 pub mod sandbox;
 pub mod service;
+pub mod status;
