@@ -167,7 +167,9 @@ fn an_exception_fixed_in_the_settings_is_retried_successfully() {
     );
     let (table, _) = text(&bcsync(&["status", "--config", cfg]));
     assert!(
-        table.lines().any(|l| l.contains("orders") && l.contains("unmapped_tax_zone")),
+        table
+            .lines()
+            .any(|l| l.contains("orders") && l.contains("unmapped_tax_zone")),
         "{table}"
     );
     let out = bcsync(&["exceptions", "show", "order", &key, "--config", cfg]);
