@@ -556,3 +556,47 @@ async fn a_ledger_shipment_without_lines_ships_what_the_order_has_left() {
         assert_eq!(lines[0].quantity, Decimal::ONE);
     });
 }
+
+/// E1 under a crash: the storefront order is made, then the state store records nothing (the
+/// process died between the storefront's answer and the journal's `done`). The next run finds
+/// the journal's intent, searches the storefront, adopts the order it finds, and creates none.
+#[tokio::test]
+async fn an_erp_order_made_in_the_storefront_but_not_recorded_is_not_made_again() {
+    use bc_engine::{Engine, FaultyStateStore};
+
+    let w = World::new();
+    w.ledger
+        .with(|l| l.new_orders.push(ledger_order("SO1", "0")));
+    let settings = test_settings(
+        "[shipping]\n[erp_orders]\nenabled = true\nstorefront_status = \"Awaiting Shipment\"",
+    );
+    // Every group commit refused: intents are journalled, nothing after the write is.
+    let dying = Arc::new(
+        FaultyStateStore::new(w.state.clone() as Arc<dyn StateStore>, 1, 1.0).only(&["commit"]),
+    );
+    let first = Engine::with_options(
+        w.storefront.clone(),
+        w.ledger.clone(),
+        dying.clone() as Arc<dyn StateStore>,
+        settings.clone(),
+        fast(),
+    );
+    let _ = first.sync_erp_orders().await;
+    assert!(dying.injected() >= 1);
+    assert_eq!(w.storefront.with(|d| d.created_orders.len()), 1);
+    drop(first);
+
+    let r = w.engine(settings).sync_erp_orders().await.unwrap();
+    assert_eq!(
+        w.storefront.with(|d| d.created_orders.len()),
+        1,
+        "made twice: {r}"
+    );
+    w.ledger.with(|l| {
+        assert!(
+            l.links.iter().any(|(_, order)| order == "E1"),
+            "{:?}",
+            l.links
+        )
+    });
+}
