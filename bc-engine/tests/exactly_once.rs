@@ -201,3 +201,50 @@ async fn a_job_leased_by_another_worker_is_skipped_until_the_lease_expires() {
         "{l:?}"
     );
 }
+
+/// The first run stops half-way through its listing (the ledger stops answering) after
+/// deferring a page of orders. Listings page by id ("10" before "2") and the cursor is a time:
+/// the cursor must not move to the oldest deferred order, or orders 2–4, older than it by more
+/// than the overlap and never listed, would never be imported.
+#[tokio::test]
+async fn a_first_listing_cut_short_leaves_no_cursor_behind() {
+    use bc_core::ErrorKind;
+    use bc_engine::EngineOptions;
+
+    let w = World::new();
+    w.storefront.add_orders(
+        (2..=20).map(|i| bc_engine::testing::sample_order(i, AWAITING_FULFILLMENT, "CA State Tax")),
+    );
+    w.ledger.set_capabilities(|c| c.batch_size = 7);
+    let plan = FaultPlan::new(1, 0);
+    plan.script(
+        "post_sales_documents",
+        [Fault::Fail(ErrorKind::Unavailable)],
+    );
+    let options = EngineOptions {
+        concurrency: 1,
+        breaker_threshold: 1,
+        page_size: 7,
+        ..EngineOptions::default()
+    };
+    let first = Engine::with_options(
+        w.storefront.clone(),
+        Arc::new(FaultyLedger::new(w.ledger.clone(), plan)) as Arc<dyn Ledger>,
+        w.state.clone() as Arc<dyn StateStore>,
+        test_settings(""),
+        options.clone(),
+    );
+    let r = first.sync_orders().await.unwrap();
+    assert!(r.stopped.is_some(), "{r}");
+    assert_eq!(w.ledger.with(|l| l.documents.len()), 0, "{r}");
+
+    let second = Engine::with_options(
+        w.storefront.clone(),
+        w.ledger.clone() as Arc<dyn Ledger>,
+        w.state.clone() as Arc<dyn StateStore>,
+        test_settings(""),
+        options,
+    );
+    let r = second.sync_orders().await.unwrap();
+    assert_eq!(w.ledger.with(|l| l.documents.len()), 19, "{r}");
+}

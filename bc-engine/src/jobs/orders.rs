@@ -295,9 +295,12 @@ impl Engine {
         } else {
             cursor
         };
+        // A first listing that did not finish settles nothing: the orders it never reached
+        // can be older than any it deferred (listings page by id, the cursor is a time).
         let next = match (reached, oldest_deferred) {
             (Some(r), Some(d)) => Some(r.min(d)),
-            (r, d) => r.or(d),
+            (Some(r), None) => Some(r),
+            (None, _) => None,
         };
         if let Some(n) = next {
             let op = StateOp::SetCursor {
