@@ -271,6 +271,27 @@ pub trait Ledger: Send + Sync {
         crate::Error::unsupported(&self.capabilities().platform, operation)
     }
 
+    /// Searches several client keys; one answer per key, in order. Ledgers that search many
+    /// keys with one request (an index, an `IN` query) override it; the default asks one by
+    /// one.
+    async fn find_clients(&self, keys: &[ClientKey]) -> Vec<Result<Option<ClientRef>>> {
+        let mut out = Vec::with_capacity(keys.len());
+        for key in keys {
+            out.push(self.find_client(key).await);
+        }
+        out
+    }
+
+    /// Creates several clients; one result per client, in order. The default creates one at a
+    /// time.
+    async fn create_clients(&self, clients: &[Client]) -> Vec<Result<ClientRef>> {
+        let mut out = Vec::with_capacity(clients.len());
+        for client in clients {
+            out.push(self.create_client(client).await);
+        }
+        out
+    }
+
     /// Posts several documents; one result per document, in order. The default posts one at a
     /// time.
     async fn post_sales_documents(&self, docs: &[SalesDocument]) -> Vec<Result<LedgerRef>> {

@@ -1208,6 +1208,22 @@ impl Ledger for FaultyLedger {
             .apply("create_client", true, self.inner.create_client(client))
             .await
     }
+    /// Keys one at a time, each with its faults.
+    async fn find_clients(&self, keys: &[ClientKey]) -> Vec<Result<Option<ClientRef>>> {
+        let mut out = Vec::with_capacity(keys.len());
+        for k in keys {
+            out.push(self.find_client(k).await);
+        }
+        out
+    }
+    /// Clients one at a time, each with its faults.
+    async fn create_clients(&self, clients: &[Client]) -> Vec<Result<ClientRef>> {
+        let mut out = Vec::with_capacity(clients.len());
+        for c in clients {
+            out.push(self.create_client(c).await);
+        }
+        out
+    }
     async fn find_items(&self, keys: &[ItemKey]) -> Result<Vec<Option<ItemRef>>> {
         self.plan
             .apply("find_items", false, self.inner.find_items(keys))

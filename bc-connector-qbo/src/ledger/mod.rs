@@ -301,6 +301,19 @@ impl Ledger for QboLedger {
             .unwrap_or_else(|| Err(protocol("no result for the client".into())))
     }
 
+    async fn find_clients(&self, keys: &[ClientKey]) -> Vec<Result<Option<ClientRef>>> {
+        // One index refresh answers every key.
+        match QboLedger::find_clients(self, keys).await {
+            Ok(found) => found.into_iter().map(Ok).collect(),
+            Err(e) => keys.iter().map(|_| Err(e.clone())).collect(),
+        }
+    }
+
+    async fn create_clients(&self, clients: &[Client]) -> Vec<Result<ClientRef>> {
+        // 30 per `/batch`.
+        QboLedger::create_clients(self, clients).await
+    }
+
     async fn find_items(&self, keys: &[ItemKey]) -> Result<Vec<Option<ItemRef>>> {
         self.items_by_key(keys).await
     }

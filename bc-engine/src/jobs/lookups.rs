@@ -7,6 +7,7 @@ use bc_core::{
     ClientKey, ClientRef, ItemKey, ItemRef, LedgerRef, NewItem, Order, Result, Settings,
 };
 
+use crate::breaker::is_account_level;
 use crate::engine::{internal, payload_hash, Engine, Run, Side};
 use crate::journal::Write;
 use crate::state::{EntityKind, WriteKey};
@@ -59,6 +60,164 @@ impl Engine {
             }
         }
         Ok(None)
+    }
+
+    /// Searches the clients of several orders with one call (every plan key at once; the
+    /// ledger's `find_clients`), caching what it finds so that planning each order costs no
+    /// further search. Best effort: a key that failed is searched again per order. Returns,
+    /// per plan, whether every key was searched and none found (the client is new).
+    pub(crate) async fn prefetch_clients(&self, run: &Run, plans: &[ClientPlan]) -> Vec<bool> {
+        let mut missing = vec![false; plans.len()];
+        let todo: Vec<(usize, &ClientPlan)> = plans
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| self.cached_client(&p.keys).is_none())
+            .collect();
+        let mut seen = std::collections::HashSet::new();
+        let keys: Vec<ClientKey> = todo
+            .iter()
+            .flat_map(|(_, p)| p.keys.iter().cloned())
+            .filter(|k| seen.insert(k.clone()))
+            .collect();
+        if keys.is_empty() {
+            return missing;
+        }
+        let Ok(answers) = self
+            .call(run, Side::Ledger, || async {
+                // The breaker must see a platform that did not answer.
+                let answers = self.ledger.find_clients(&keys).await;
+                match answers
+                    .iter()
+                    .find_map(|a| a.as_ref().err().filter(|e| is_account_level(e)))
+                {
+                    Some(e) => Err(e.clone()),
+                    None => Ok(answers),
+                }
+            })
+            .await
+        else {
+            return missing;
+        };
+        // Per key: what the search said; absent when its search failed.
+        let answers: std::collections::HashMap<&ClientKey, Option<ClientRef>> = keys
+            .iter()
+            .zip(answers)
+            .filter_map(|(k, a)| a.ok().map(|c| (k, c)))
+            .collect();
+        for (i, plan) in todo {
+            // The plan's keys in order: the first found wins, as in `find_client`.
+            if let Some(c) = plan
+                .keys
+                .iter()
+                .find_map(|k| answers.get(k).and_then(Option::as_ref))
+            {
+                self.cache_client(&plan.keys, c);
+            } else {
+                missing[i] = plan.keys.iter().all(|k| answers.contains_key(k));
+            }
+        }
+        missing
+    }
+
+    /// Creates the clients of several orders in one journalled batch (the ledger's
+    /// `create_clients`), each exactly once: the same journal key as
+    /// [`Engine::find_or_create_client`], the same per-client locks, searched by its keys
+    /// after an unknown outcome. Created clients are cached; a client that failed is left to
+    /// the per-order path, which reports it with its order.
+    pub(crate) async fn create_clients(&self, run: &Run, plans: Vec<ClientPlan>) {
+        // Plans that share any key are one client, as one after the other they would be (the
+        // second finds the first by that key): only the first of them is created here.
+        let mut by_name: BTreeMap<String, ClientPlan> = BTreeMap::new();
+        let mut claimed = std::collections::HashSet::new();
+        for plan in plans {
+            let name = plan.keys.first().map(client_key_text).unwrap_or_default();
+            if name.is_empty()
+                || self.cached_client(&plan.keys).is_some()
+                || plan.keys.iter().any(|k| claimed.contains(k))
+            {
+                continue;
+            }
+            claimed.extend(plan.keys.iter().cloned());
+            by_name.insert(name, plan);
+        }
+        if by_name.is_empty() {
+            return;
+        }
+        // Every client's lock, in name order (no two batches wait on each other in a cycle).
+        let locks: Vec<_> = by_name
+            .keys()
+            .map(|n| self.lock_for(&format!("client:{n}")))
+            .collect();
+        let mut _guards = Vec::with_capacity(locks.len());
+        for l in &locks {
+            _guards.push(l.lock().await);
+        }
+        // Another task may have made some while we waited.
+        let plans: Vec<(String, ClientPlan)> = by_name
+            .into_iter()
+            .filter(|(_, p)| self.cached_client(&p.keys).is_none())
+            .collect();
+        let writes: Vec<Write<usize>> = plans
+            .iter()
+            .enumerate()
+            .map(|(i, (name, p))| Write {
+                key: WriteKey::new(EntityKind::Client, "create", name.clone(), 0),
+                hash: payload_hash(&p.new_client),
+                payload: i,
+            })
+            .collect();
+        let plans_ref = &plans;
+        let outcomes = self
+            .write_once(
+                run,
+                Side::Ledger,
+                writes,
+                |idx: Vec<usize>| async move {
+                    let mut out = Vec::with_capacity(idx.len());
+                    for i in idx {
+                        let mut found = Ok(None);
+                        for key in &plans_ref[i].1.keys {
+                            match self.ledger.find_client(key).await {
+                                Ok(Some(c)) => {
+                                    found = Ok(Some(c.at));
+                                    break;
+                                }
+                                Ok(None) => {}
+                                Err(e) => {
+                                    found = Err(e);
+                                    break;
+                                }
+                            }
+                        }
+                        out.push(found);
+                    }
+                    out
+                },
+                |idx: Vec<usize>| async move {
+                    let clients: Vec<bc_core::Client> = idx
+                        .iter()
+                        .map(|i| plans_ref[*i].1.new_client.clone())
+                        .collect();
+                    self.ledger
+                        .create_clients(&clients)
+                        .await
+                        .into_iter()
+                        .map(|r| r.map(|c| c.at))
+                        .collect()
+                },
+                |_, _| Vec::new(),
+            )
+            .await;
+        for (w, r) in outcomes {
+            if let Ok(written) = r {
+                let (_, plan) = &plans[w.payload];
+                let c = ClientRef {
+                    at: written.at().clone(),
+                    display_name: plan.new_client.display_name.clone(),
+                };
+                self.cache_client(&plan.keys, &c);
+            }
+        }
     }
 
     /// Finds the client of `order`, or creates it (exactly once: journalled, searched again

@@ -11,7 +11,7 @@
 
 use std::collections::{BTreeSet, HashSet};
 
-use bc_core::plan::{plan_client, plan_receipts, plan_sales_document, Lookups};
+use bc_core::plan::{plan_client, plan_receipts, plan_sales_document, ClientPlan, Lookups};
 use bc_core::{
     Error, ImportId, IssueCode, ItemKey, LedgerCapabilities, LedgerRef, MappingIssue, Order,
     OrderId, OrderQuery, ReceiptPosting, Result, SalesDocument, Settings, StatusId,
@@ -86,6 +86,9 @@ enum Ended {
 struct Failed {
     error: Option<Error>,
     reasons: Vec<ExceptionReason>,
+    /// Not a failure: the order can be planned and its client must be created first (the
+    /// chunk creates its new clients in one batch, then plans these orders again).
+    needs_client: Option<ClientPlan>,
 }
 
 impl Failed {
@@ -93,6 +96,7 @@ impl Failed {
         Failed {
             reasons: ExceptionReason::from_error(&e),
             error: Some(e),
+            needs_client: None,
         }
     }
 
@@ -100,6 +104,15 @@ impl Failed {
         Failed {
             error: None,
             reasons: ExceptionReason::from_issues(issues),
+            needs_client: None,
+        }
+    }
+
+    fn needs_client(plan: ClientPlan) -> Self {
+        Failed {
+            error: None,
+            reasons: Vec::new(),
+            needs_client: Some(plan),
         }
     }
 }
@@ -369,12 +382,43 @@ impl Engine {
                     .collect(),
                 Err(_) => BTreeSet::new(),
             };
-        let prepared = futures::future::join_all(
+        // One client search for the whole chunk, then its new clients in one batch: the
+        // orders are planned without creating anything, the clients of those that can be
+        // posted are created together, and those orders are planned again.
+        let plans: Vec<ClientPlan> = orders
+            .iter()
+            .map(|o| plan_client(o, ctx.settings))
+            .collect();
+        let new_client = self.prefetch_clients(run, &plans).await;
+        let mut prepared = futures::future::join_all(
             orders
                 .iter()
-                .map(|o| self.prepare(run, ctx, &missing_items, o)),
+                .zip(&new_client)
+                .map(|(o, new)| self.prepare(run, ctx, &missing_items, o, *new, false)),
         )
         .await;
+        let new_clients: Vec<ClientPlan> = prepared
+            .iter()
+            .filter_map(|p| p.as_ref().err().and_then(|f| f.needs_client.clone()))
+            .collect();
+        if !new_clients.is_empty() {
+            self.create_clients(run, new_clients).await;
+            let again: Vec<usize> = prepared
+                .iter()
+                .enumerate()
+                .filter(|(_, p)| p.as_ref().is_err_and(|f| f.needs_client.is_some()))
+                .map(|(i, _)| i)
+                .collect();
+            let redone = futures::future::join_all(
+                again
+                    .iter()
+                    .map(|i| self.prepare(run, ctx, &missing_items, &orders[*i], false, true)),
+            )
+            .await;
+            for (i, p) in again.into_iter().zip(redone) {
+                prepared[i] = p;
+            }
+        }
         let mut ended = Vec::new();
         let mut to_post: Vec<Prepared> = Vec::new();
         let mut ready: Vec<(Prepared, Written, bool)> = Vec::new();
@@ -416,12 +460,19 @@ impl Engine {
         ctx: &Ctx<'_>,
         missing_items: &BTreeSet<ItemKey>,
         order: &Order,
+        known_new: bool,
+        make_client: bool,
     ) -> std::result::Result<Prepared, Failed> {
         let settings = ctx.settings;
         let import_id = ImportId::new(settings.sync.import_source_code, order.id.clone())
             .map_err(Failed::of)?;
         let cplan = plan_client(order, settings);
-        let found = self.find_client(run, &cplan).await.map_err(Failed::of)?;
+        // `known_new`: the chunk's search found none of its keys (nothing to search again).
+        let found = if known_new {
+            None
+        } else {
+            self.find_client(run, &cplan).await.map_err(Failed::of)?
+        };
         let mut items = self
             .find_items(run, order, settings, Some(missing_items))
             .await
@@ -454,6 +505,9 @@ impl Engine {
             return Err(Failed::issues(&blocking));
         }
         let searched = found.is_none();
+        if searched && !make_client {
+            return Err(Failed::needs_client(cplan));
+        }
         let doc = match (dry, found) {
             (Ok(doc), Some(_)) => doc,
             _ => {
