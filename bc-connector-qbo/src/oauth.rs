@@ -104,12 +104,11 @@ impl std::fmt::Display for ExchangeError {
 impl std::error::Error for ExchangeError {}
 
 /// Compares two byte strings in time that depends on their lengths only, not on where they
-/// differ (the `state` check must not tell an attacker how much of a guess was right).
+/// differ (the `state` check must not tell an attacker how much of a guess was right), with
+/// the `subtle` crate.
 pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    use subtle::ConstantTimeEq;
+    a.ct_eq(b).into()
 }
 
 impl Authorization {
