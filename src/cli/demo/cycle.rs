@@ -10,7 +10,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use bc_connector_acctvantage::{Erp, ErpOptions};
 use bc_core::money::round_dp;
@@ -27,6 +27,7 @@ use rand_chacha::ChaCha8Rng;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
+use super::kills::{kill_one, KillEnd};
 use super::platforms::{self, BooksSandbox, Connected, Sale, StoreSandbox};
 use super::reconcile::KindCount;
 use super::{
@@ -1220,67 +1221,25 @@ pub(super) async fn run_kills(args: DemoArgs) -> Result<Summary, String> {
         runs: 0,
         extra_args,
     };
-    let pending = |w: &Arc<dyn StateStore>| {
-        let w = w.clone();
-        async move { w.journal_pending().await.map(|p| p.len()).unwrap_or(0) }
-    };
     let max_delay_ms = 3_000 + args.orders.saturating_mul(3);
     let mut people = People::default();
     let (mut kills, mut in_window, mut tries) = (0u32, 0u32, 0u32);
     while kills < args.kills && tries < args.kills.saturating_mul(4).saturating_add(8) {
         tries += 1;
         let (mut child, _) = worker.spawn()?;
-        // Half the kills at a seeded delay, half a seeded 0–30 ms after the parent sees an
-        // intent without its done in the journal (polled every 20 ms).
-        let delay = Duration::from_millis(rng.gen_range(500..=max_delay_ms));
-        let in_write = rng.gen_bool(0.5);
-        let extra = Duration::from_millis(rng.gen_range(0..30));
-        let t0 = Instant::now();
-        let deadline = tokio::time::sleep(if in_write {
-            Duration::from_secs(600)
-        } else {
-            delay
-        });
-        tokio::pin!(deadline);
-        let ended = loop {
-            tokio::select! {
-                status = child.wait() => break Some(status.map_err(|e| format!("worker: {e}"))?),
-                _ = &mut deadline => break None,
-                _ = tokio::time::sleep(Duration::from_millis(20)), if in_write => {
-                    if pending(&watch).await > 0 {
-                        tokio::time::sleep(extra).await;
-                        break None;
-                    }
-                }
-            }
-        };
-        match ended {
-            Some(status) => {
-                if !quiet {
-                    eprintln!(
-                        "worker {} ended by itself ({status}) before its kill",
-                        worker.runs
-                    );
-                }
-            }
-            None => {
-                child
-                    .start_kill()
-                    .map_err(|e| format!("cannot kill the worker: {e}"))?;
-                child.wait().await.map_err(|e| format!("worker: {e}"))?;
-                kills += 1;
-                let open = pending(&watch).await;
-                if open > 0 {
-                    in_window += 1;
-                }
-                if !quiet {
-                    eprintln!(
-                        "kill {kills} ({}) after {} ms: {open} write(s) between intent and done",
-                        if in_write { "in a write" } else { "timed" },
-                        t0.elapsed().as_millis()
-                    );
-                }
-            }
+        if let KillEnd::Killed { open } = kill_one(
+            &mut child,
+            &mut rng,
+            max_delay_ms,
+            watch.as_ref(),
+            quiet,
+            worker.runs,
+            kills + 1,
+        )
+        .await?
+        {
+            kills += 1;
+            in_window += u32::from(open > 0);
         }
         people.play(
             &books,

@@ -291,12 +291,76 @@ pub(super) fn last_line(path: &Path) -> Value {
         .unwrap_or(Value::Null)
 }
 
-async fn pending_intents(state: &SqliteStateStore) -> Result<usize, String> {
-    Ok(state
-        .journal_pending()
-        .await
-        .map_err(err("read the journal after a kill"))?
-        .len())
+/// How one worker run ended.
+pub(super) enum KillEnd {
+    /// It ended by itself before its kill.
+    ByItself,
+    /// It was SIGKILLed with `open` writes between intent and done in the journal.
+    Killed { open: usize },
+}
+
+/// Kills the worker `child` once: half the kills at a seeded delay (up to `max_delay_ms`),
+/// half at a seeded moment within a write — once the parent sees an intent without its done
+/// in the journal (polled every 20 ms), a seeded 0–30 ms later. A kill "in a write" waits
+/// for one as long as the worker runs (at most 10 min): a worker with nothing to write ends by
+/// itself. `kill` numbers the kill in the messages.
+pub(super) async fn kill_one(
+    child: &mut tokio::process::Child,
+    rng: &mut impl Rng,
+    max_delay_ms: u64,
+    watch: &dyn StateStore,
+    quiet: bool,
+    run: u32,
+    kill: u32,
+) -> Result<KillEnd, String> {
+    let delay = Duration::from_millis(rng.gen_range(500..=max_delay_ms));
+    let in_write = rng.gen_bool(0.5);
+    let extra = Duration::from_millis(rng.gen_range(0..30));
+    let t0 = Instant::now();
+    let pending = || async {
+        watch
+            .journal_pending()
+            .await
+            .map(|p| p.len())
+            .map_err(err("read the journal after a kill"))
+    };
+    let deadline = tokio::time::sleep(if in_write {
+        Duration::from_secs(600)
+    } else {
+        delay
+    });
+    tokio::pin!(deadline);
+    let ended = loop {
+        tokio::select! {
+            status = child.wait() => break Some(status.map_err(|e| format!("worker: {e}"))?),
+            _ = &mut deadline => break None,
+            _ = tokio::time::sleep(Duration::from_millis(20)), if in_write => {
+                if pending().await.unwrap_or(0) > 0 {
+                    tokio::time::sleep(extra).await;
+                    break None;
+                }
+            }
+        }
+    };
+    if let Some(status) = ended {
+        if !quiet {
+            eprintln!("worker {run} ended by itself ({status}) before its kill");
+        }
+        return Ok(KillEnd::ByItself);
+    }
+    child
+        .start_kill()
+        .map_err(|e| format!("cannot kill the worker: {e}"))?;
+    child.wait().await.map_err(|e| format!("worker: {e}"))?;
+    let open = pending().await?;
+    if !quiet {
+        eprintln!(
+            "kill {kill} ({}) after {} ms: {open} write(s) between intent and done",
+            if in_write { "in a write" } else { "timed" },
+            t0.elapsed().as_millis()
+        );
+    }
+    Ok(KillEnd::Killed { open })
 }
 
 /// Runs the demo with `--kills` and returns its summary.
@@ -474,60 +538,19 @@ pub(super) async fn run(args: DemoArgs) -> Result<Summary, String> {
     while kills < args.kills && tries < args.kills.saturating_mul(4).saturating_add(8) {
         tries += 1;
         let (mut child, _) = worker.spawn()?;
-        // Half the kills at a seeded delay, half at a seeded moment within a write: once
-        // the parent sees an intent without its done in the journal (polled every 20 ms),
-        // a seeded 0–30 ms later.
-        let delay = Duration::from_millis(rng.gen_range(500..=max_delay_ms));
-        let in_write = rng.gen_bool(0.5);
-        let extra = Duration::from_millis(rng.gen_range(0..30));
-        let t0 = Instant::now();
-        // A kill "in a write" waits for one as long as the worker runs (at most 10 min): a
-        // worker that has nothing to write ends by itself.
-        let deadline = tokio::time::sleep(if in_write {
-            Duration::from_secs(600)
-        } else {
-            delay
-        });
-        tokio::pin!(deadline);
-        let ended = loop {
-            tokio::select! {
-                status = child.wait() => break Some(status.map_err(|e| format!("worker: {e}"))?),
-                _ = &mut deadline => break None,
-                _ = tokio::time::sleep(Duration::from_millis(20)), if in_write => {
-                    if pending_intents(&watch).await.unwrap_or(0) > 0 {
-                        tokio::time::sleep(extra).await;
-                        break None;
-                    }
-                }
-            }
-        };
-        match ended {
-            Some(status) => {
-                if !quiet {
-                    eprintln!(
-                        "worker {} ended by itself ({status}) before its kill",
-                        worker.runs
-                    );
-                }
-            }
-            None => {
-                child
-                    .start_kill()
-                    .map_err(|e| format!("cannot kill the worker: {e}"))?;
-                child.wait().await.map_err(|e| format!("worker: {e}"))?;
-                kills += 1;
-                let pending = pending_intents(&watch).await?;
-                if pending > 0 {
-                    in_window += 1;
-                }
-                if !quiet {
-                    eprintln!(
-                        "kill {kills} ({}) after {} ms: {pending} write(s) between intent and done",
-                        if in_write { "in a write" } else { "timed" },
-                        t0.elapsed().as_millis()
-                    );
-                }
-            }
+        if let KillEnd::Killed { open } = kill_one(
+            &mut child,
+            &mut rng,
+            max_delay_ms,
+            &watch,
+            quiet,
+            worker.runs,
+            kills + 1,
+        )
+        .await?
+        {
+            kills += 1;
+            in_window += u32::from(open > 0);
         }
         people
             .play(&side, &sandbox, &settings, &seen, args.seed)
