@@ -1126,9 +1126,7 @@ impl People {
 /// moments (half of them inside a write), the people acting between runs; then the
 /// reconciliation per kind from both sandboxes' own state, as in [`super::kills`].
 pub(super) async fn run_kills(args: DemoArgs) -> Result<Summary, String> {
-    use super::kills::{last_line, set_key, Worker, FINAL_RUNS, HANG_MS, MALFORMED_PER};
-    use super::proxy::CorruptingProxy;
-    use rand::seq::IteratorRandom;
+    use super::kills::{corrupting_proxy, last_line, set_key, Worker, FINAL_RUNS, HANG_MS};
 
     let started = Instant::now();
     let quiet = args.json;
@@ -1154,19 +1152,14 @@ pub(super) async fn run_kills(args: DemoArgs) -> Result<Summary, String> {
     // BigCommerce: one order per 500 served malformed by the proxy in front of it.
     let (proxy, malformed) = match &store {
         StoreSandbox::BigCommerce(_) => {
-            let malformed: BTreeSet<u64> = if faults_on {
-                let n = (args.orders / MALFORMED_PER).max(1) as usize;
-                seen.keys()
-                    .copied()
-                    .choose_multiple(&mut rng, n)
-                    .into_iter()
-                    .collect()
-            } else {
-                BTreeSet::new()
-            };
-            let p = CorruptingProxy::start(store_served.addr, malformed.clone())
-                .await
-                .map_err(|e| format!("cannot start the proxy: {e}"))?;
+            let (p, malformed) = corrupting_proxy(
+                store_served.addr,
+                seen.keys().copied(),
+                faults_on,
+                args.orders,
+                &mut rng,
+            )
+            .await?;
             (Some(p), malformed)
         }
         StoreSandbox::Magento(_) => (None, BTreeSet::new()),

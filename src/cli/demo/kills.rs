@@ -291,6 +291,28 @@ pub(super) fn last_line(path: &Path) -> Value {
         .unwrap_or(Value::Null)
 }
 
+/// The proxy in front of the BigCommerce sandbox that serves a seeded choice of `orders`
+/// (one per [`MALFORMED_PER`] generated orders, at least one) malformed, when faults are on;
+/// returns it with the orders it corrupts.
+pub(super) async fn corrupting_proxy(
+    addr: std::net::SocketAddr,
+    orders: impl Iterator<Item = u64>,
+    faults_on: bool,
+    generated: u64,
+    rng: &mut impl Rng,
+) -> Result<(CorruptingProxy, BTreeSet<u64>), String> {
+    let malformed: BTreeSet<u64> = if faults_on {
+        let n = (generated / MALFORMED_PER).max(1) as usize;
+        orders.choose_multiple(rng, n).into_iter().collect()
+    } else {
+        BTreeSet::new()
+    };
+    let proxy = CorruptingProxy::start(addr, malformed.clone())
+        .await
+        .map_err(|e| format!("cannot start the proxy: {e}"))?;
+    Ok((proxy, malformed))
+}
+
 /// How one worker run ended.
 pub(super) enum KillEnd {
     /// It ended by itself before its kill.
@@ -399,19 +421,14 @@ pub(super) async fn run(args: DemoArgs) -> Result<Summary, String> {
     let bc_served = bc_sandbox::serve::serve(sandbox.router(), 0)
         .await
         .map_err(|e| format!("cannot serve the BigCommerce sandbox: {e}"))?;
-    let malformed: BTreeSet<u64> = if faults_on {
-        let n = (args.orders / MALFORMED_PER).max(1) as usize;
-        seen.keys()
-            .copied()
-            .choose_multiple(&mut rng, n)
-            .into_iter()
-            .collect()
-    } else {
-        BTreeSet::new()
-    };
-    let proxy = CorruptingProxy::start(bc_served.addr, malformed.clone())
-        .await
-        .map_err(|e| format!("cannot start the proxy: {e}"))?;
+    let (proxy, malformed) = corrupting_proxy(
+        bc_served.addr,
+        seen.keys().copied(),
+        faults_on,
+        args.orders,
+        &mut rng,
+    )
+    .await?;
     let creds = sandbox.credentials_json();
     let s = |v: &Value, k: &str| v[k].as_str().unwrap_or_default().to_string();
     text = set_key(&text, "storefront", "store_hash", &s(&creds, "store_hash"));
