@@ -1,18 +1,12 @@
 //! `bcsync sandbox` driven as a user would: spawn the binary, read its first line, call it.
 
+mod common;
+use common::*;
+
 use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 
 use serde_json::Value;
-
-struct Killed(Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 fn start(args: &[&str]) -> (Killed, Value) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_bcsync"))

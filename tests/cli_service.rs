@@ -1,21 +1,15 @@
 //! The service commands driven as a user would: spawn `bcsync`, read its output and exit code.
 
+mod common;
+use common::*;
+
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
 
 use serde_json::Value;
 
 const DEMO_SETTINGS: &str = include_str!("../src/cli/demo_settings.toml");
-
-struct Killed(Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 fn bcsync(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_bcsync"))
@@ -29,13 +23,6 @@ fn text(o: &Output) -> (String, String) {
         String::from_utf8_lossy(&o.stdout).into_owned(),
         String::from_utf8_lossy(&o.stderr).into_owned(),
     )
-}
-
-fn temp_dir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("bcsync-cli-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
 }
 
 fn settings_for(dir: &Path, base_url: &str, tax_map: bool) -> String {
@@ -66,7 +53,7 @@ fn settings_for(dir: &Path, base_url: &str, tax_map: bool) -> String {
 
 #[test]
 fn a_bad_settings_file_names_the_key() {
-    let dir = temp_dir("bad");
+    let dir = temp_dir("cli", "bad");
     let path = dir.join("bcsync.toml");
     std::fs::write(
         &path,
@@ -95,7 +82,7 @@ fn a_bad_settings_file_names_the_key() {
 
 #[test]
 fn an_unreachable_storefront_names_the_url_and_what_to_check() {
-    let dir = temp_dir("unreachable");
+    let dir = temp_dir("cli", "unreachable");
     let path = dir.join("bcsync.toml");
     std::fs::write(&path, settings_for(&dir, "http://127.0.0.1:9", true)).unwrap();
     let out = bcsync(&["sync", "orders", "--config", path.to_str().unwrap()]);
@@ -129,7 +116,7 @@ fn an_exception_fixed_in_the_settings_is_retried_successfully() {
     let _child = Killed(child);
     let v: Value = serde_json::from_str(&line).unwrap();
     let base = v["base_url"].as_str().unwrap();
-    let dir = temp_dir("retry");
+    let dir = temp_dir("cli", "retry");
     let path = dir.join("bcsync.toml");
     let cfg = path.to_str().unwrap();
 

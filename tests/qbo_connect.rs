@@ -3,9 +3,12 @@
 //! and the token set lands in the state store, where a later connection finds it although the
 //! settings file has no refresh token. A forged redirect stores nothing.
 
+mod common;
+use common::*;
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::Arc;
 
 use bc_http::TokenStore;
@@ -15,32 +18,12 @@ use serde_json::Value;
 
 const DEMO_SETTINGS: &str = include_str!("../src/cli/demo_settings.toml");
 
-struct Killed(Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn temp_dir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("bcsync-connect-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap()
         .port()
-}
-
-fn s<'a>(v: &'a Value, k: &str) -> &'a str {
-    v[k].as_str().unwrap_or_default()
 }
 
 /// The demo settings with a QBO `[ledger]` (no refresh token) and an SQLite state in `dir`.
@@ -108,7 +91,7 @@ async fn connect_qbo_stores_a_token_set_that_later_connections_use() {
     let sandbox = QboSandbox::new(QboConfig::default());
     let served = sandbox.serve(0).await.expect("serve the QBO sandbox");
     let creds = sandbox.credentials_json();
-    let dir = temp_dir("ok");
+    let dir = temp_dir("connect", "ok");
     let redirect = format!("http://127.0.0.1:{}/callback", free_port());
     let (config, state_url) = settings(&dir, &creds, &redirect);
 
@@ -164,7 +147,7 @@ async fn a_forged_redirect_stores_nothing() {
     let sandbox = QboSandbox::new(QboConfig::default());
     let served = sandbox.serve(0).await.expect("serve the QBO sandbox");
     let creds = sandbox.credentials_json();
-    let dir = temp_dir("forged");
+    let dir = temp_dir("connect", "forged");
     let redirect = format!("http://127.0.0.1:{}/callback", free_port());
     let (config, state_url) = settings(&dir, &creds, &redirect);
 

@@ -5,8 +5,11 @@
 //! Every run keeps syncing from the token set in the state store; no order is lost or posted
 //! twice.
 
+mod common;
+use common::*;
+
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use bc_sandbox_bigcommerce::{BigCommerceConfig, BigCommerceSandbox};
@@ -19,19 +22,6 @@ const DEMO_SETTINGS: &str = include_str!("../src/cli/demo_settings.toml");
 mod qbo_settings;
 /// BigCommerce's "Awaiting Fulfillment", the demo settings' importable status.
 const IMPORTABLE: u8 = 11;
-
-struct Killed(Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn s<'a>(v: &'a Value, k: &str) -> &'a str {
-    v[k].as_str().unwrap_or_default()
-}
 
 fn settings(dir: &Path, bc_base: &str, qbo: &Value) -> PathBuf {
     let state = format!("sqlite://{}", dir.join("state.sqlite").display());
@@ -113,9 +103,7 @@ fn stderr_of(mut child: Killed) -> (Option<bool>, String) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bcsync_run_restarted_three_times_over_a_day_keeps_syncing() {
-    let dir = std::env::temp_dir().join(format!("bcsync-qbo-restarts-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = temp_dir("qbo", "restarts");
     let (bc, bc_served) = BigCommerceSandbox::serve_seeded(BigCommerceConfig::default(), 0, 7, 0)
         .await
         .expect("serve BigCommerce");
