@@ -62,6 +62,17 @@ impl Engine {
         Ok(None)
     }
 
+    /// The journal's search for a client whose creation may have happened: the plan's keys
+    /// (import id, e-mail, name) in order, one call each, the first found wins.
+    async fn search_client(&self, keys: &[ClientKey]) -> Result<Option<LedgerRef>> {
+        for key in keys {
+            if let Some(c) = self.ledger.find_client(key).await? {
+                return Ok(Some(c.at));
+            }
+        }
+        Ok(None)
+    }
+
     /// Searches the clients of several orders with one call (every plan key at once; the
     /// ledger's `find_clients`), caching what it finds so that planning each order costs no
     /// further search. Best effort: a key that failed is searched again per order. Returns,
@@ -175,21 +186,7 @@ impl Engine {
                 |idx: Vec<usize>| async move {
                     let mut out = Vec::with_capacity(idx.len());
                     for i in idx {
-                        let mut found = Ok(None);
-                        for key in &plans_ref[i].1.keys {
-                            match self.ledger.find_client(key).await {
-                                Ok(Some(c)) => {
-                                    found = Ok(Some(c.at));
-                                    break;
-                                }
-                                Ok(None) => {}
-                                Err(e) => {
-                                    found = Err(e);
-                                    break;
-                                }
-                            }
-                        }
-                        out.push(found);
+                        out.push(self.search_client(&plans_ref[i].1.keys).await);
                     }
                     out
                 },
@@ -258,15 +255,7 @@ impl Engine {
                 run,
                 Side::Ledger,
                 write,
-                |_| async move {
-                    // Searched by the plan's keys (import id, e-mail, name), one call each.
-                    for key in &plan_ref.keys {
-                        if let Some(c) = self.ledger.find_client(key).await? {
-                            return Ok(Some(c.at));
-                        }
-                    }
-                    Ok(None)
-                },
+                |_| async move { self.search_client(&plan_ref.keys).await },
                 |client| async move { self.ledger.create_client(&client).await.map(|c| c.at) },
                 Vec::new(),
             )
