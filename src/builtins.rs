@@ -33,6 +33,30 @@ pub fn register(r: &mut Registry) {
             Ok(Arc::new(sf) as Arc<dyn bc_core::Storefront>)
         },
     );
+    #[cfg(feature = "bigcommerce")]
+    r.register_config_check(bc_connector_bigcommerce::PLATFORM, |s| {
+        bc_connector_bigcommerce::BigCommerceConfig::from_table(s).map(drop)
+    });
+    #[cfg(feature = "magento")]
+    r.register_config_check(bc_connector_magento::PLATFORM, |s| {
+        bc_connector_magento::MagentoConfig::from_table(s).map(drop)
+    });
+    #[cfg(feature = "acctvantage")]
+    r.register_config_check(bc_connector_acctvantage::PLATFORM, |s| {
+        bc_connector_acctvantage::AcctvantageConfig::from_table(s).map(drop)
+    });
+    #[cfg(feature = "qbo")]
+    r.register_config_check(bc_connector_qbo::PLATFORM, |s| {
+        bc_connector_qbo::QboConfig::from_table(s).map(drop)
+    });
+    #[cfg(feature = "bc365")]
+    r.register_config_check(bc_connector_bc365::PLATFORM, |s| {
+        bc_connector_bc365::Bc365Config::from_table(s).map(drop)
+    });
+    #[cfg(feature = "acumatica")]
+    r.register_config_check(bc_connector_acumatica::PLATFORM, |s| {
+        bc_connector_acumatica::AcumaticaConfig::from_table(s).map(drop)
+    });
     #[cfg(feature = "acctvantage")]
     r.register_ledger(bc_connector_acctvantage::PLATFORM, acctvantage);
     #[cfg(feature = "qbo")]

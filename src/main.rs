@@ -1,15 +1,35 @@
 //! The `bcsync` command-line program.
 
+/// `println!` that ends quietly on a closed pipe.
+macro_rules! outln {
+    () => {
+        $crate::cli::out::line(format_args!(""))
+    };
+    ($($arg:tt)*) => {
+        $crate::cli::out::line(format_args!($($arg)*))
+    };
+}
+
 mod cli;
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+use cli::exit::{CliError, CliResult, Exit, EXIT_CODES_HELP};
+use cli::logging::LogFormat;
+
 /// Keeps a storefront and a ledger in sync, order to cash.
 #[derive(Parser, Debug)]
-#[command(name = "bcsync", version, about)]
+#[command(name = "bcsync", version, about, after_help = EXIT_CODES_HELP)]
 struct Cli {
+    /// Print the command's result as JSON on stdout (errors too: `{"error": {…}}`).
+    #[arg(long, global = true)]
+    json: bool,
+    /// Log lines on stderr: `human` (timestamped) or `json` (one object per line).
+    /// `RUST_LOG` chooses what is logged (default `info` for `run`, `warn` otherwise).
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Human)]
+    log_format: LogFormat,
     #[command(subcommand)]
     command: Command,
 }
@@ -61,7 +81,8 @@ enum Command {
         #[arg(long, default_value_t = 0)]
         port: u16,
     },
-    /// Runs the service: every job on its interval until Ctrl-C.
+    /// Runs the service: every job on its interval until Ctrl-C or SIGTERM (which finish
+    /// the current write, record it, release the leases and exit 0).
     Run {
         /// The settings file.
         #[arg(long, default_value = "bcsync.toml")]
@@ -77,9 +98,6 @@ enum Command {
         /// The settings file.
         #[arg(long, default_value = "bcsync.toml")]
         config: std::path::PathBuf,
-        /// Print the report as JSON.
-        #[arg(long)]
-        json: bool,
     },
     /// The exception queue: what could not be synced, and why.
     Exceptions {
@@ -113,9 +131,6 @@ enum Command {
         /// Every connection in the state database, not only the settings' own.
         #[arg(long)]
         all: bool,
-        /// Print JSON.
-        #[arg(long)]
-        json: bool,
     },
     /// The monitoring sweep: imported-not-posted, refunds without credit memo, drift.
     Audit {
@@ -127,29 +142,39 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let json = cli.json;
+    let default_level = match cli.command {
+        Command::Run { .. } => "info",
+        _ => "warn",
+    };
+    cli::logging::init(cli.log_format, default_level);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
     {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("bcsync: cannot start the async runtime: {e}");
-            return ExitCode::from(1);
+            return fail(
+                json,
+                &CliError::from(format!("cannot start the async runtime: {e}")),
+            )
         }
     };
-    let result: Result<(), String> = match cli.command {
-        Command::Demo(args) => {
-            let (json, ledger) = (args.json, args.ledger);
-            runtime.block_on(cli::demo::run(args)).and_then(|summary| {
-                if json {
-                    serde_json::to_string(&summary)
-                        .map(|s| println!("{s}"))
-                        .map_err(|e| e.to_string())
-                } else {
-                    cli::demo::print(&summary, ledger);
-                    Ok(())
-                }
-            })
+    let result: CliResult = match cli.command {
+        Command::Demo(mut args) => {
+            args.json = json;
+            let ledger = args.ledger;
+            runtime
+                .block_on(cli::demo::run(args))
+                .map_err(CliError::from)
+                .and_then(|summary| {
+                    if json {
+                        cli::print_json(&summary)
+                    } else {
+                        cli::demo::print(&summary, ledger);
+                        Ok(())
+                    }
+                })
         }
         Command::DemoWorker(args) => {
             return match runtime.block_on(cli::demo::worker::run(args)) {
@@ -160,17 +185,8 @@ fn main() -> ExitCode {
                 }
             }
         }
-        Command::Init { path, force } => cli::init::run(&path, force),
-        Command::Check { config } => std::fs::read_to_string(&config)
-            .map_err(|e| format!("cannot read {}: {e}", config.display()))
-            .and_then(|text| {
-                let settings = bc_core::Settings::from_toml_str(&text)
-                    .map_err(|e| format!("{}: {e}", config.display()))?;
-                cli::service::registry()
-                    .check(&settings)
-                    .map_err(|e| format!("{}: {e}", config.display()))
-            })
-            .map(|_| println!("{}: settings are valid", config.display())),
+        Command::Init { path, force } => cli::init::run(&path, force, json),
+        Command::Check { config } => runtime.block_on(cli::service::check(&config, json)),
         Command::Connect {
             platform,
             config,
@@ -180,45 +196,57 @@ fn main() -> ExitCode {
             &config,
             std::time::Duration::from_secs(timeout_secs),
         )),
-        Command::Sandbox(args) => runtime.block_on(cli::sandbox::run(args)),
-        Command::Portal { demo, port } => runtime.block_on(portal(demo, port)),
+        Command::Sandbox(mut args) => {
+            args.json = json;
+            runtime
+                .block_on(cli::sandbox::run(args))
+                .map_err(CliError::from)
+        }
+        Command::Portal { demo, port } => runtime.block_on(portal(demo, port, json)),
         Command::Run { config } => runtime.block_on(cli::service::run(&config)),
         Command::Sync {
             job,
             once: _,
             config,
-            json,
         } => runtime.block_on(cli::service::sync(&config, &job, json)),
         Command::Exceptions { config, command } => {
-            runtime.block_on(cli::service::exceptions(&config, command))
+            runtime.block_on(cli::service::exceptions(&config, command, json))
         }
         Command::Log {
             config,
             entity,
             outcome,
             limit,
-        } => runtime.block_on(cli::service::log(&config, entity, outcome, limit)),
-        Command::Audit { config } => runtime.block_on(cli::service::audit(&config)),
-        Command::Status { config, all, json } => {
-            runtime.block_on(cli::status::run(&config, all, json))
-        }
+        } => runtime.block_on(cli::service::log(&config, entity, outcome, limit, json)),
+        Command::Audit { config } => runtime.block_on(cli::service::audit(&config, json)),
+        Command::Status { config, all } => runtime.block_on(cli::status::run(&config, all, json)),
     };
     match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("bcsync: {e}");
-            ExitCode::from(1)
-        }
+        Ok(()) => ExitCode::from(Exit::Ok as u8),
+        Err(e) => fail(json, &e),
     }
 }
 
+/// Prints a command's failure (and, with `--json`, one `{"error": …}` object on stdout) and
+/// returns its exit code.
+fn fail(json: bool, e: &CliError) -> ExitCode {
+    eprintln!("bcsync: {e}");
+    if json {
+        let v = serde_json::json!({
+            "error": { "kind": e.exit.as_str(), "code": e.exit as u8, "message": e.message }
+        });
+        outln!("{v}");
+    }
+    ExitCode::from(e.exit as u8)
+}
+
 /// `bcsync portal --demo`: serves the portal demo until interrupted (Ctrl-C).
-async fn portal(demo: bool, port: u16) -> Result<(), String> {
+async fn portal(demo: bool, port: u16, json: bool) -> CliResult {
     if !demo {
-        return Err(
-            "`bcsync portal` needs `--demo` for now: serving the portal on your own accounts is not built yet"
-                .into(),
-        );
+        return Err(CliError::new(
+            Exit::Usage,
+            "`bcsync portal` needs `--demo` for now: serving the portal on your own accounts is not built yet",
+        ));
     }
     let opts = bc_portal::demo::DemoOptions {
         port,
@@ -227,8 +255,12 @@ async fn portal(demo: bool, port: u16) -> Result<(), String> {
     let (demo, served) = bc_portal::demo::start(&opts)
         .await
         .map_err(|e| format!("cannot start the portal demo: {e}"))?;
-    println!("portal: {}", served.url);
-    println!("{}", demo.logins_text());
+    if json {
+        outln!("{}", serde_json::json!({ "url": served.url.to_string() }));
+    } else {
+        outln!("portal: {}", served.url);
+        outln!("{}", demo.logins_text());
+    }
     tokio::signal::ctrl_c()
         .await
         .map_err(|e| format!("cannot wait for Ctrl-C: {e}"))?;

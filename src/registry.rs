@@ -109,11 +109,14 @@ type LedgerCtor =
 type StorefrontCtor =
     Arc<dyn Fn(PlatformSettings, ConnectContext) -> BoxFuture<Arc<dyn Storefront>> + Send + Sync>;
 
+type ConfigCheck = Arc<dyn Fn(&PlatformSettings) -> Result<()> + Send + Sync>;
+
 /// Platform name → constructor, for ledgers and storefronts.
 #[derive(Clone, Default)]
 pub struct Registry {
     ledgers: BTreeMap<String, LedgerCtor>,
     storefronts: BTreeMap<String, StorefrontCtor>,
+    checks: BTreeMap<String, ConfigCheck>,
 }
 
 impl std::fmt::Debug for Registry {
@@ -165,6 +168,17 @@ impl Registry {
         self
     }
 
+    /// Registers how `bcsync check` validates a `platform` section without connecting (parse
+    /// its connector's config type: unknown keys, wrong kinds). The same check serves the
+    /// storefront and the ledger section of that platform name.
+    pub fn register_config_check<F>(&mut self, platform: &str, f: F) -> &mut Self
+    where
+        F: Fn(&PlatformSettings) -> Result<()> + Send + Sync + 'static,
+    {
+        self.checks.insert(platform.to_string(), Arc::new(f));
+        self
+    }
+
     /// The ledger platforms registered, sorted.
     pub fn ledger_platforms(&self) -> Vec<&str> {
         self.ledgers.keys().map(String::as_str).collect()
@@ -202,8 +216,21 @@ impl Registry {
         ctor(section.clone(), ctx).await
     }
 
-    /// Checks that both sections of `settings` name registered platforms (`bcsync check`).
+    /// Checks, without connecting (`bcsync check`): both sections name registered
+    /// platforms, each section parses as its connector's config (when the connector
+    /// registered a check), and every `env:NAME` secret names a variable that is set.
     pub fn check(&self, settings: &Settings) -> Result<()> {
+        self.check_platforms(settings)?;
+        for section in [&settings.storefront, &settings.ledger] {
+            if let Some(check) = self.checks.get(&section.platform) {
+                check(section)?;
+            }
+            check_env_secrets(&section.section, &section.table)?;
+        }
+        Ok(())
+    }
+
+    fn check_platforms(&self, settings: &Settings) -> Result<()> {
         if !self.storefronts.contains_key(&settings.storefront.platform) {
             return Err(unknown(
                 &settings.storefront,
@@ -220,6 +247,29 @@ impl Registry {
         }
         Ok(())
     }
+}
+
+/// Every `"env:NAME"` string value under `prefix` names a set environment variable (the
+/// error names the key and the variable, never a value).
+fn check_env_secrets(prefix: &str, table: &bc_core::settings::PlatformTable) -> Result<()> {
+    for (k, v) in table {
+        let key = format!("{prefix}.{k}");
+        match v {
+            toml::Value::String(s) => {
+                if let Some(var) = s.strip_prefix("env:") {
+                    if std::env::var_os(var).is_none() {
+                        return Err(Error::config(
+                            &key,
+                            format!("environment variable `{var}` is not set"),
+                        ));
+                    }
+                }
+            }
+            toml::Value::Table(t) => check_env_secrets(&key, t)?,
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 fn unknown(section: &PlatformSettings, what: &str, known: &[&str]) -> Error {

@@ -16,6 +16,68 @@ use crate::item::{ItemKey, ItemRef, NewItem};
 use crate::money::Currency;
 use crate::page::{Cursor, Page};
 
+/// One thing a ledger account holds that settings name (a tax code, a GL account, a receipt
+/// type): its code as settings write it, a human name, and for tax codes the rate in percent
+/// where the ledger knows one.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct CatalogEntry {
+    /// The code a settings file writes (`tax_map` values, `deposit_account`, `receipt_type`).
+    pub code: String,
+    /// The ledger's name for it.
+    pub name: String,
+    /// A tax code's rate in percent (e.g. `8.25`), when the ledger has one.
+    pub rate: Option<Decimal>,
+}
+
+impl CatalogEntry {
+    /// An entry without a rate.
+    pub fn new(code: impl Into<String>, name: impl Into<String>) -> Self {
+        CatalogEntry {
+            code: code.into(),
+            name: name.into(),
+            rate: None,
+        }
+    }
+
+    /// The same entry with a tax rate in percent.
+    pub fn with_rate(mut self, rate: Decimal) -> Self {
+        self.rate = Some(rate);
+        self
+    }
+}
+
+/// What a ledger account holds that the settings refer to: read by `bcsync init` (to fill the
+/// maps) and `bcsync check --online` (to check every mapped value exists). A list the ledger
+/// cannot give is left empty and named in `unknown` (then nothing is checked against it).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct LedgerCatalog {
+    /// Tax codes / tax areas / VAT groups (values of `tax_map`).
+    pub tax_codes: Vec<CatalogEntry>,
+    /// GL accounts (`deposit_account`, `posting.*` accounts).
+    pub accounts: Vec<CatalogEntry>,
+    /// Receipt types / payment methods (`payment_map.*.receipt_type`).
+    pub receipt_types: Vec<CatalogEntry>,
+    /// Ship vias / shipment methods (`shipping.ship_via_map` values).
+    pub ship_vias: Vec<CatalogEntry>,
+    /// Which of the lists above this ledger cannot give (`"tax_codes"`, `"accounts"`…).
+    pub unknown: Vec<String>,
+}
+
+impl LedgerCatalog {
+    /// An empty catalog.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Whether `list` (`"tax_codes"`, `"accounts"`, `"receipt_types"`, `"ship_vias"`) was read
+    /// from the ledger (so a value missing from it is really missing).
+    pub fn knows(&self, list: &str) -> bool {
+        !self.unknown.iter().any(|u| u == list)
+    }
+}
+
 /// How a ledger models sales tax.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
@@ -264,6 +326,14 @@ pub trait Ledger: Send + Sync {
     ) -> Result<()> {
         let _ = (at, storefront_order);
         Err(self.unsupported("ledger-originated orders"))
+    }
+
+    /// What the account holds that settings name (tax codes, accounts, receipt types, ship
+    /// vias), for `init` and `check --online`. Read-only. The default is `Unsupported`; a
+    /// ledger that can list only some of them fills those and names the rest in
+    /// [`LedgerCatalog::unknown`].
+    async fn catalog(&self) -> Result<LedgerCatalog> {
+        Err(self.unsupported("listing tax codes, accounts and receipt types"))
     }
 
     /// The error of a capability this ledger does not have, naming the platform.

@@ -56,7 +56,7 @@ pub use ids::{
 pub use item::{ItemKey, ItemRef, ItemType, NewItem};
 #[cfg(feature = "mock")]
 pub use ledger::MockLedger;
-pub use ledger::{Ledger, LedgerCapabilities, TaxModel};
+pub use ledger::{CatalogEntry, Ledger, LedgerCapabilities, LedgerCatalog, TaxModel};
 pub use money::{Currency, Money};
 pub use order::{
     Address, B2bInfo, Charge, DiscountKind, GiftCertificateRedemption, LineDiscount, NewOrder,

@@ -36,7 +36,7 @@ pub enum Platform {
 }
 
 /// Runs `bcsync connect <platform>`.
-pub async fn run(platform: Platform, config: &Path, timeout: Duration) -> Result<(), String> {
+pub async fn run(platform: Platform, config: &Path, timeout: Duration) -> super::exit::CliResult {
     match platform {
         Platform::Qbo => qbo(config, timeout).await,
     }
@@ -55,14 +55,14 @@ async fn callback(State(tx): State<Redirects>, RawQuery(q): RawQuery) -> Html<&'
     )
 }
 
-async fn qbo(config_path: &Path, timeout: Duration) -> Result<(), String> {
+async fn qbo(config_path: &Path, timeout: Duration) -> super::exit::CliResult {
     let settings = load(config_path)?;
     let file = config_path.display();
     if settings.ledger.platform != bc_connector_qbo::PLATFORM {
-        return Err(format!(
+        return Err(super::exit::CliError::config(format!(
             "{file}: `ledger.platform` is \"{}\"; `bcsync connect qbo` needs \"qbo\"",
             settings.ledger.platform
-        ));
+        )));
     }
     let config = QboConfig::from_table(&settings.ledger).map_err(|e| format!("{file}: {e}"))?;
     let auth = Authorization {
@@ -97,9 +97,9 @@ async fn qbo(config_path: &Path, timeout: Duration) -> Result<(), String> {
         .with_state(Arc::new(Mutex::new(Some(tx))) as Redirects);
     let server = tokio::spawn(async move { axum::serve(listener, app).await });
 
-    println!("Open this address in a browser, sign in to QuickBooks and choose the company:");
-    println!("{}", started.url);
-    println!(
+    outln!("Open this address in a browser, sign in to QuickBooks and choose the company:");
+    outln!("{}", started.url);
+    outln!(
         "Waiting for QuickBooks to send the browser back to {} (up to {} s)…",
         auth.redirect_uri,
         timeout.as_secs()
@@ -109,10 +109,10 @@ async fn qbo(config_path: &Path, timeout: Duration) -> Result<(), String> {
     let query = match query {
         Ok(Some(q)) => q,
         Ok(None) | Err(_) => {
-            return Err(format!(
+            return Err(super::exit::CliError::config(format!(
                 "no answer from QuickBooks within {} s: nothing was stored (run `bcsync connect qbo` again)",
                 timeout.as_secs()
-            ))
+            )))
         }
     };
 
@@ -123,11 +123,11 @@ async fn qbo(config_path: &Path, timeout: Duration) -> Result<(), String> {
         .await
         .map_err(|e| format!("connecting to QuickBooks failed, nothing was stored: {e}"))?;
     if connected.realm_id.trim() != config.realm_id.trim() {
-        return Err(format!(
+        return Err(super::exit::CliError::config(format!(
             "{file}: you chose company {} but `ledger.realm_id` is {}: nothing was stored; \
              set `ledger.realm_id = \"{}\"` or choose company {}",
             connected.realm_id, config.realm_id, connected.realm_id, config.realm_id
-        ));
+        )));
     }
 
     let store = StateTokenStore::new(
@@ -174,7 +174,7 @@ async fn qbo(config_path: &Path, timeout: Duration) -> Result<(), String> {
         .ledger(&settings.ledger, ctx)
         .await
         .map_err(|e| format!("the token set was stored, but QuickBooks refused it: {e}"))?;
-    println!(
+    outln!(
         "Connected to QuickBooks company {}; the token set is stored in the state store \
          (`state.url`), where `bcsync run` and every worker read it.",
         config.realm_id

@@ -40,8 +40,8 @@ pub struct SandboxArgs {
     /// Share of requests that fail (0.0–1.0): error statuses, resets, commit-then-fail, hangs.
     #[arg(long, default_value_t = 0.0)]
     pub faults: f64,
-    /// Print one JSON object (`base_url`, `credentials`) as the first line of stdout.
-    #[arg(long)]
+    /// (From the global `--json`.) Print one JSON object (`base_url`, `credentials`) as the first line of stdout.
+    #[arg(skip)]
     pub json: bool,
     /// QuickBooks Online: a multicurrency company (home currency USD; `CurrencyRef` and
     /// `ExchangeRate` accepted on documents, `Preferences.CurrencyPrefs.MultiCurrencyEnabled`

@@ -11,27 +11,69 @@ use bc_engine::{
 };
 use bcsync::{ConnectContext, Registry};
 
+use super::exit::{CliError, CliResult, Exit};
+
 /// Reads and validates a settings file; errors name the file and the key.
-pub fn load(path: &Path) -> Result<Settings, String> {
+pub fn load(path: &Path) -> CliResult<Settings> {
     let text = std::fs::read_to_string(path).map_err(|e| {
-        format!(
+        CliError::config(format!(
             "cannot read {}: {e} (create one with `bcsync init --path {}`)",
             path.display(),
             path.display()
-        )
+        ))
     })?;
-    Settings::from_toml_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+    Settings::from_toml_str(&text).map_err(|e| CliError::config(format!("{}: {e}", path.display())))
+}
+
+/// `bcsync check`: the settings file parses, names platforms this build has, each section
+/// parses as its connector's config, every `env:` secret is set, and the state store opens.
+pub async fn check(config: &Path, json: bool) -> CliResult {
+    let settings = load(config)?;
+    registry()
+        .check(&settings)
+        .map_err(|e| CliError::core(&config.display().to_string(), &e))?;
+    let state = open_state(&settings).await?;
+    drop(state);
+    if json {
+        return super::print_json(&serde_json::json!({
+            "config": config,
+            "valid": true,
+        }));
+    }
+    outln!("{}: settings are valid", config.display());
+    Ok(())
 }
 
 /// The state store the settings name (an SQLite file or a `postgres://` database).
-pub async fn open_state(settings: &Settings) -> Result<Arc<dyn StateStore>, String> {
+pub async fn open_state(settings: &Settings) -> CliResult<Arc<dyn StateStore>> {
     let url = &settings.state.url;
     bc_state::connect(url).await.map_err(|e| {
-        format!(
-            "cannot open the state store `{}` (setting `state.url`): {e}",
-            redact_url(url)
+        let exit = match e.kind() {
+            bc_core::ErrorKind::Config | bc_core::ErrorKind::Unsupported => Exit::Config,
+            bc_core::ErrorKind::Unauthenticated | bc_core::ErrorKind::Forbidden => Exit::Auth,
+            _ => Exit::Unavailable,
+        };
+        CliError::new(
+            exit,
+            format!(
+                "cannot open the state store `{}` (setting `state.url`): {}",
+                redact_url(url),
+                redact_text(&e.to_string(), url)
+            ),
         )
     })
+}
+
+/// `text` with the password of `url`, if any, replaced by `******` (a driver's error may
+/// quote the URL it was given).
+pub fn redact_text(text: &str, url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(u) => match u.password() {
+            Some(p) if !p.is_empty() => text.replace(p, "******"),
+            _ => text.to_string(),
+        },
+        Err(_) => text.to_string(),
+    }
 }
 
 /// `url` with any password replaced by `******` (state URLs may carry one).
@@ -60,50 +102,109 @@ pub fn context(config: &Path, settings: &Settings, state: Arc<dyn StateStore>) -
 
 /// Connects to both platforms (through the registry) and the state store, and checks the
 /// statuses the settings name against the storefront's.
-pub async fn connect(config: &Path, settings: &Settings) -> Result<Engine, String> {
+pub async fn connect(config: &Path, settings: &Settings) -> CliResult<Engine> {
     let registry = registry();
     let state = open_state(settings).await?;
     let ctx = context(config, settings, state.clone());
     let sf = registry
         .storefront(&settings.storefront, ctx.clone())
         .await
-        .map_err(|e| format!("storefront: {e}"))?;
+        .map_err(|e| CliError::core("storefront", &e))?;
     let statuses = sf.statuses().await.map_err(|e| {
-        let url = settings
-            .storefront
-            .table
-            .get("base_url")
-            .and_then(|v| v.as_str())
-            .map(str::to_string)
-            .unwrap_or_else(|| match settings.storefront.platform.as_str() {
-                "bigcommerce" => "https://api.bigcommerce.com".into(),
-                other => format!("the {other} default"),
-            });
-        format!("cannot reach the storefront at {url}: {e} (check `storefront.base_url`, the store's id and `storefront.access_token`)")
+        let section = &settings.storefront;
+        match e.kind() {
+            bc_core::ErrorKind::Unauthenticated | bc_core::ErrorKind::Forbidden => CliError::new(
+                Exit::Auth,
+                format!(
+                    "the storefront ({}) refused the credentials: {e} (check {})",
+                    section.platform,
+                    credential_keys(section)
+                ),
+            ),
+            _ => {
+                let url = section
+                    .table
+                    .get("base_url")
+                    .and_then(|v| v.as_str())
+                    .map(str::to_string)
+                    .unwrap_or_else(|| match section.platform.as_str() {
+                        "bigcommerce" => "https://api.bigcommerce.com".into(),
+                        other => format!("the {other} default"),
+                    });
+                CliError::new(
+                    Exit::of_kind(e.kind()),
+                    format!(
+                        "cannot reach the storefront at {url}: {e} (check `storefront.base_url` and {})",
+                        credential_keys(section)
+                    ),
+                )
+            }
+        }
     })?;
     settings
         .check_statuses(&statuses)
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| CliError::core("", &e))?;
     let lg = registry
         .ledger(&settings.ledger, ctx)
         .await
-        .map_err(|e| format!("ledger: {e}"))?;
+        .map_err(|e| match e.kind() {
+            bc_core::ErrorKind::Unauthenticated | bc_core::ErrorKind::Forbidden => CliError::new(
+                Exit::Auth,
+                format!(
+                    "the ledger ({}) refused the credentials: {e} (check {})",
+                    settings.ledger.platform,
+                    credential_keys(&settings.ledger)
+                ),
+            ),
+            _ => CliError::core("ledger", &e),
+        })?;
     Ok(Engine::new(sf, lg, state, settings.clone()))
 }
 
+/// The credential keys of a section, for "check …" hints (`storefront.access_token`, …).
+fn credential_keys(section: &bc_core::settings::PlatformSettings) -> String {
+    let keys: Vec<String> = section
+        .table
+        .keys()
+        .filter(|k| {
+            let k = k.to_ascii_lowercase();
+            [
+                "token",
+                "secret",
+                "password",
+                "key",
+                "client_id",
+                "store_hash",
+                "username",
+                "realm",
+            ]
+            .iter()
+            .any(|w| k.contains(w))
+        })
+        .map(|k| format!("`{}.{k}`", section.section))
+        .collect();
+    if keys.is_empty() {
+        format!("the credentials in [{}]", section.section)
+    } else {
+        keys.join(", ")
+    }
+}
+
 /// `bcsync sync <job>`: runs one job once and prints its report.
-pub async fn sync(config: &Path, job: &str, json: bool) -> Result<(), String> {
-    let job: Job = job.parse().map_err(|e: bc_core::Error| e.to_string())?;
+pub async fn sync(config: &Path, job: &str, json: bool) -> CliResult {
+    let job: Job = job
+        .parse()
+        .map_err(|e: bc_core::Error| CliError::new(Exit::Usage, e.to_string()))?;
     let settings = load(config)?;
     let engine = connect(config, &settings).await?;
-    let report = engine.run(job).await.map_err(|e| format!("{job}: {e}"))?;
+    let report = engine
+        .run(job)
+        .await
+        .map_err(|e| CliError::core(&job.to_string(), &e))?;
     if json {
-        println!(
-            "{}",
-            serde_json::to_string(&report).map_err(|e| e.to_string())?
-        );
+        super::print_json(&report)?;
     } else {
-        println!(
+        outln!(
             "{job}: seen {}, done {}, skipped {}, adopted {}, failed {}",
             report.seen,
             report.done,
@@ -112,10 +213,10 @@ pub async fn sync(config: &Path, job: &str, json: bool) -> Result<(), String> {
             report.failed.len()
         );
         for n in &report.notes {
-            println!("  note: {n}");
+            outln!("  note: {n}");
         }
         for f in &report.failed {
-            println!(
+            outln!(
                 "  failed {} {}: {}",
                 f.entity.as_str(),
                 f.key,
@@ -123,72 +224,175 @@ pub async fn sync(config: &Path, job: &str, json: bool) -> Result<(), String> {
             );
         }
     }
+    if !report.failed.is_empty() {
+        return Err(CliError::items_failed(format!(
+            "{job}: {} item(s) failed; see `bcsync exceptions list`",
+            report.failed.len()
+        )));
+    }
     Ok(())
 }
 
-/// `bcsync run`: the service, every job on its interval until Ctrl-C.
-pub async fn run(config: &Path) -> Result<(), String> {
+/// `bcsync run`: the service, every job on its interval until Ctrl-C or SIGTERM. Either
+/// signal lets the current job finish its current write, record it and release its lease;
+/// a second signal stops at once (the write journal makes that safe too).
+pub async fn run(config: &Path) -> CliResult {
     let settings = load(config)?;
     let engine = Arc::new(connect(config, &settings).await?);
     let intervals = Scheduler::intervals_from(&settings);
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let (scheduler, handle) = Scheduler::new(engine, intervals);
     let scheduler = scheduler.with_reports(tx).run_at_start(true);
-    eprintln!("bcsync: running; Ctrl-C to stop");
-    let task = tokio::spawn(scheduler.run());
+    tracing::info!(config = %config.display(), "running; Ctrl-C or SIGTERM to stop");
+    let mut task = tokio::spawn(scheduler.run());
+    let mut stopping = false;
     loop {
         tokio::select! {
             run = rx.recv() => match run {
                 Some(run) => match run.result {
-                    Ok(r) => eprintln!("{}: seen {}, done {}, failed {}", run.job, r.seen, r.done, r.failed.len()),
-                    Err(e) => eprintln!("{}: {e}", run.job),
+                    Ok(r) => tracing::info!(
+                        job = %run.job, seen = r.seen, done = r.done, skipped = r.skipped,
+                        adopted = r.adopted, failed = r.failed.len(), "job run"
+                    ),
+                    Err(e) => tracing::warn!(job = %run.job, error = %e, "job run failed"),
                 },
                 None => break,
             },
-            _ = tokio::signal::ctrl_c() => {
+            signal = stop_signal() => {
+                if stopping {
+                    tracing::warn!(%signal, "second stop signal: stopping now");
+                    task.abort();
+                    break;
+                }
+                tracing::info!(%signal, "stopping after the current write");
+                stopping = true;
                 handle.shutdown();
-                break;
+            }
+            done = &mut task => {
+                done.map_err(|e| format!("the scheduler stopped: {e}"))?;
+                return Ok(());
             }
         }
     }
-    task.await.map_err(|e| e.to_string())?;
-    Ok(())
+    match task.await {
+        Ok(()) => Ok(()),
+        Err(e) if e.is_cancelled() => Ok(()),
+        Err(e) => Err(format!("the scheduler stopped: {e}").into()),
+    }
+}
+
+/// Waits for Ctrl-C or (on Unix) SIGTERM; returns which.
+pub async fn stop_signal() -> &'static str {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => tokio::select! {
+                _ = tokio::signal::ctrl_c() => "SIGINT",
+                _ = term.recv() => "SIGTERM",
+            },
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+                "SIGINT"
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+        "Ctrl-C"
+    }
 }
 
 /// `bcsync exceptions …`.
 #[derive(Clone, Debug, clap::Subcommand)]
 pub enum ExceptionsCommand {
-    /// Lists open exceptions (all with `--all`).
+    /// Lists open exceptions (all with `--all`); each line starts with its id (`order/101`).
     List {
         /// Include resolved ones.
         #[arg(long)]
         all: bool,
     },
-    /// Shows one exception with every reason.
+    /// Shows one exception with every reason: its id as `list` prints it (`order/101`), or
+    /// the key alone when only one entity has it (`101`), or the entity and the key
+    /// (`order 101`). Entities: order, client, item, receipt, refund, payout, shipment,
+    /// erp_order, status, inventory.
     Show {
-        /// Entity kind (order, refund, shipment…).
-        entity: String,
-        /// Its key (the storefront order id…).
-        key: String,
+        /// The id (`order/101`), the key (`101`), or the entity (`order`).
+        id: String,
+        /// The key, when the first argument is the entity.
+        key: Option<String>,
     },
-    /// Asks for a retry and runs the entity's job now.
+    /// Asks for a retry and runs the entity's job now (the id as for `show`).
     Retry {
-        /// Entity kind.
-        entity: String,
-        /// Key.
-        key: String,
+        /// The id (`order/101`), the key (`101`), or the entity (`order`).
+        id: String,
+        /// The key, when the first argument is the entity.
+        key: Option<String>,
     },
-    /// Marks an exception resolved (fixed by hand).
+    /// Marks an exception resolved (fixed by hand; the id as for `show`).
     Resolve {
-        /// Entity kind.
-        entity: String,
-        /// Key.
-        key: String,
+        /// The id (`order/101`), the key (`101`), or the entity (`order`).
+        id: String,
+        /// The key, when the first argument is the entity.
+        key: Option<String>,
     },
 }
 
-fn entity(s: &str) -> Result<EntityKind, String> {
-    s.parse::<EntityKind>().map_err(|e| e.to_string())
+fn entity(s: &str) -> CliResult<EntityKind> {
+    s.parse::<EntityKind>().map_err(|_| {
+        CliError::new(
+            Exit::Usage,
+            format!(
+                "`{s}` is not an entity; use one of: {}",
+                EntityKind::ALL
+                    .iter()
+                    .map(|e| e.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        )
+    })
+}
+
+/// The id `exceptions list` prints.
+fn exception_id(entity: EntityKind, key: &str) -> String {
+    format!("{}/{key}", entity.as_str())
+}
+
+/// Resolves `id [key]` (see [`ExceptionsCommand::Show`]) to an entity and a key.
+async fn which(
+    state: &dyn StateStore,
+    id: &str,
+    key: Option<String>,
+) -> CliResult<(EntityKind, String)> {
+    if let Some(key) = key {
+        return Ok((entity(id)?, key));
+    }
+    if let Some((e, k)) = id.split_once('/') {
+        if let Ok(kind) = e.parse::<EntityKind>() {
+            return Ok((kind, k.to_string()));
+        }
+    }
+    let all = state
+        .exceptions(&ExceptionFilter::default())
+        .await
+        .map_err(|e| CliError::core("cannot read the exception queue", &e))?;
+    let hits: Vec<_> = all.iter().filter(|x| x.key == id).collect();
+    match hits.as_slice() {
+        [one] => Ok((one.entity, one.key.clone())),
+        [] => Err(CliError::new(
+            Exit::Usage,
+            format!("no exception has the id `{id}` (ids look like `order/101`: see `bcsync exceptions list`)"),
+        )),
+        many => Err(CliError::new(
+            Exit::Usage,
+            format!(
+                "`{id}` is the key of several exceptions: {}; give the whole id",
+                many.iter().map(|x| exception_id(x.entity, &x.key)).collect::<Vec<_>>().join(", ")
+            ),
+        )),
+    }
 }
 
 fn job_of(e: EntityKind) -> Option<Job> {
@@ -206,9 +410,10 @@ fn job_of(e: EntityKind) -> Option<Job> {
 }
 
 /// Runs an `exceptions` subcommand.
-pub async fn exceptions(config: &Path, cmd: ExceptionsCommand) -> Result<(), String> {
+pub async fn exceptions(config: &Path, cmd: ExceptionsCommand, json: bool) -> CliResult {
     let settings = load(config)?;
     let state = open_state(&settings).await?;
+    let store_err = |e: bc_core::Error| CliError::core("the state store", &e);
     match cmd {
         ExceptionsCommand::List { all } => {
             let filter = ExceptionFilter {
@@ -219,79 +424,117 @@ pub async fn exceptions(config: &Path, cmd: ExceptionsCommand) -> Result<(), Str
                 },
                 ..ExceptionFilter::default()
             };
-            let list = state.exceptions(&filter).await.map_err(|e| e.to_string())?;
+            let list = state.exceptions(&filter).await.map_err(store_err)?;
+            if json {
+                return super::print_json(&list);
+            }
             if list.is_empty() {
-                println!("no exceptions");
+                outln!("no exceptions");
             }
             for x in list {
                 let first = x.reasons.first().map(|r| r.to_string()).unwrap_or_default();
-                println!(
-                    "{:<9} {:<12} {:<8} attempts {:<3} {}",
-                    x.entity.as_str(),
-                    x.key,
+                outln!(
+                    "{:<22} {:<8} attempts {:<3} {}",
+                    exception_id(x.entity, &x.key),
                     x.status.as_str(),
                     x.attempts,
                     first
                 );
             }
         }
-        ExceptionsCommand::Show { entity: e, key } => {
+        ExceptionsCommand::Show { id, key } => {
+            let (kind, key) = which(state.as_ref(), &id, key).await?;
             let x = state
-                .exception(entity(&e)?, &key)
+                .exception(kind, &key)
                 .await
-                .map_err(|e| e.to_string())?
-                .ok_or_else(|| format!("no exception for {e} {key}"))?;
-            println!("{} {} ({})", x.entity.as_str(), x.key, x.status.as_str());
-            println!(
+                .map_err(store_err)?
+                .ok_or_else(|| {
+                    CliError::new(
+                        Exit::Usage,
+                        format!("no exception for {}", exception_id(kind, &key)),
+                    )
+                })?;
+            if json {
+                return super::print_json(&x);
+            }
+            outln!("{} ({})", exception_id(x.entity, &x.key), x.status.as_str());
+            outln!(
                 "  attempts {}, first seen {}, last seen {}",
-                x.attempts, x.first_seen, x.last_seen
+                x.attempts,
+                x.first_seen,
+                x.last_seen
             );
             for r in &x.reasons {
-                println!("  - {r}");
+                outln!("  - {r}");
             }
         }
-        ExceptionsCommand::Retry { entity: e, key } => {
-            let kind = entity(&e)?;
-            if !state
-                .request_retry(kind, &key)
-                .await
-                .map_err(|e| e.to_string())?
-            {
-                return Err(format!("no open exception for {e} {key}"));
+        ExceptionsCommand::Retry { id, key } => {
+            let (kind, key) = which(state.as_ref(), &id, key).await?;
+            let shown = exception_id(kind, &key);
+            if !state.request_retry(kind, &key).await.map_err(store_err)? {
+                return Err(CliError::new(
+                    Exit::Usage,
+                    format!("no open exception for {shown}"),
+                ));
             }
             drop(state);
             let engine = connect(config, &settings).await?;
             if let Some(job) = job_of(kind) {
-                let r = engine.run(job).await.map_err(|e| e.to_string())?;
-                println!(
-                    "{job}: seen {}, done {}, failed {}",
-                    r.seen,
-                    r.done,
-                    r.failed.len()
-                );
+                let r = engine
+                    .run(job)
+                    .await
+                    .map_err(|e| CliError::core(&job.to_string(), &e))?;
+                if !json {
+                    outln!(
+                        "{job}: seen {}, done {}, failed {}",
+                        r.seen,
+                        r.done,
+                        r.failed.len()
+                    );
+                }
             }
-            match engine
+            let after = engine
                 .state()
                 .exception(kind, &key)
                 .await
-                .map_err(|e| e.to_string())?
-            {
-                Some(x) if x.status == ExceptionStatus::Open => {
-                    let why = x.reasons.first().map(|r| r.to_string()).unwrap_or_default();
-                    return Err(format!("{e} {key} still fails: {why}"));
-                }
-                _ => println!("{e} {key}: synced"),
+                .map_err(store_err)?;
+            let still = after.filter(|x| x.status == ExceptionStatus::Open);
+            if json {
+                super::print_json(&serde_json::json!({
+                    "id": shown,
+                    "synced": still.is_none(),
+                    "exception": still,
+                }))?;
+            }
+            if let Some(x) = still {
+                let why = x.reasons.first().map(|r| r.to_string()).unwrap_or_default();
+                return Err(CliError::items_failed(format!(
+                    "{shown} still fails: {why}"
+                )));
+            }
+            if !json {
+                outln!("{shown}: synced");
             }
         }
-        ExceptionsCommand::Resolve { entity: e, key } => {
+        ExceptionsCommand::Resolve { id, key } => {
+            let (kind, key) = which(state.as_ref(), &id, key).await?;
+            let shown = exception_id(kind, &key);
             if state
-                .resolve_exception(entity(&e)?, &key)
+                .resolve_exception(kind, &key)
                 .await
-                .map_err(|e| e.to_string())?
+                .map_err(store_err)?
             {
-                println!("{e} {key}: resolved");
+                if json {
+                    return super::print_json(
+                        &serde_json::json!({ "id": shown, "resolved": true }),
+                    );
+                }
+                outln!("{shown}: resolved");
             } else {
-                return Err(format!("no open exception for {e} {key}"));
+                return Err(CliError::new(
+                    Exit::Usage,
+                    format!("no open exception for {shown}"),
+                ));
             }
         }
     }
@@ -304,7 +547,8 @@ pub async fn log(
     entity_filter: Option<String>,
     outcome: Option<String>,
     limit: usize,
-) -> Result<(), String> {
+    json: bool,
+) -> CliResult {
     let settings = load(config)?;
     let state = open_state(&settings).await?;
     let query = LogQuery {
@@ -313,17 +557,31 @@ pub async fn log(
             .as_deref()
             .map(Outcome::parse)
             .transpose()
-            .map_err(|e| e.to_string())?,
+            .map_err(|_| {
+                CliError::new(
+                    Exit::Usage,
+                    format!(
+                        "`--outcome {}` is not an outcome; use one of: done, skipped, failed, adopted",
+                        outcome.as_deref().unwrap_or_default()
+                    ),
+                )
+            })?,
         limit: Some(limit),
         ..LogQuery::default()
     };
-    for e in state.search_log(&query).await.map_err(|e| e.to_string())? {
-        println!(
-            "{} {:<10} {:<9} {:<12} {:<11} {}",
+    let entries = state
+        .search_log(&query)
+        .await
+        .map_err(|e| CliError::core("the state store", &e))?;
+    if json {
+        return super::print_json(&entries);
+    }
+    for e in entries {
+        outln!(
+            "{} {:<10} {:<22} {:<11} {}",
             e.at.format("%Y-%m-%d %H:%M:%S"),
             e.job,
-            e.entity.as_str(),
-            e.key,
+            exception_id(e.entity, &e.key),
             e.outcome.as_str(),
             e.message
         );
@@ -332,10 +590,16 @@ pub async fn log(
 }
 
 /// `bcsync audit`: the monitoring sweep (Y2).
-pub async fn audit(config: &Path) -> Result<(), String> {
+pub async fn audit(config: &Path, json: bool) -> CliResult {
     let settings = load(config)?;
     let engine = connect(config, &settings).await?;
-    let report = engine.audit().await.map_err(|e| e.to_string())?;
-    println!("{report}");
+    let report = engine
+        .audit()
+        .await
+        .map_err(|e| CliError::core("audit", &e))?;
+    if json {
+        return super::print_json(&report);
+    }
+    outln!("{report}");
     Ok(())
 }

@@ -10,7 +10,7 @@ use chrono::Utc;
 use super::service::{load, redact_url};
 
 /// Prints the status of the settings' state store (`--all`: every connection in it).
-pub async fn run(config: &Path, all: bool, json: bool) -> Result<(), String> {
+pub async fn run(config: &Path, all: bool, json: bool) -> super::exit::CliResult {
     let settings = load(config)?;
     let url = &settings.state.url;
     let db = StateDatabase::open(url).await.map_err(|e| {
@@ -41,10 +41,10 @@ pub async fn run(config: &Path, all: bool, json: bool) -> Result<(), String> {
     db.close().await;
     if json {
         let text = serde_json::to_string_pretty(&rows).map_err(|e| e.to_string())?;
-        println!("{text}");
+        outln!("{text}");
         return Ok(());
     }
-    print!("{}", table(&rows, Utc::now()));
+    outln!("{}", table(&rows, Utc::now()).trim_end_matches('\n'));
     Ok(())
 }
 

@@ -137,8 +137,8 @@ pub struct DemoArgs {
     /// Where the ERP and state files go (default: a new folder under the system temp dir).
     #[arg(long)]
     pub dir: Option<PathBuf>,
-    /// Print the summary as one JSON object.
-    #[arg(long)]
+    /// (From the global `--json`.) Print the summary as one JSON object.
+    #[arg(skip)]
     pub json: bool,
 }
 
@@ -321,22 +321,22 @@ fn reason_group(reasons: &[ExceptionReason]) -> String {
 /// Prints the summary for a person.
 pub fn print(summary: &Summary, ledger: DemoLedger) {
     let ok = |b: bool| if b { "ok" } else { "MISMATCH" };
-    println!();
-    println!("Reconciliation (read from the BigCommerce sandbox and the {ledger:?} ledger)");
-    println!(
+    outln!();
+    outln!("Reconciliation (read from the BigCommerce sandbox and the {ledger:?} ledger)");
+    outln!(
         "  orders seen (awaiting fulfilment) {:>8}",
         summary.orders_seen
     );
-    println!("  posted to the ledger              {:>8}", summary.posted);
-    println!(
+    outln!("  posted to the ledger              {:>8}", summary.posted);
+    outln!(
         "  in the exception queue            {:>8}",
         summary.exceptions
     );
     for (reason, n) in &summary.exception_reasons {
-        println!("      {reason:<30} {n:>6}");
+        outln!("      {reason:<30} {n:>6}");
     }
-    println!("  lost                              {:>8}", summary.lost);
-    println!(
+    outln!("  lost                              {:>8}", summary.lost);
+    outln!(
         "  duplicated                        {:>8}",
         summary.duplicated
     );
@@ -347,28 +347,31 @@ pub fn print(summary: &Summary, ledger: DemoLedger) {
             .get(cur)
             .map(String::as_str)
             .unwrap_or("0");
-        println!(
+        outln!(
             "  {cur} storefront {total:>14}   ledger {l:>14}   {}",
             ok(total == l)
         );
     }
-    println!(
+    outln!(
         "  storefront total = ledger total: {}",
         if same { "yes" } else { "NO" }
     );
     for (side, n) in &summary.requests_per_order {
-        println!("  requests per order, {side:<10} {n:>8}");
+        outln!("  requests per order, {side:<10} {n:>8}");
     }
     if summary.crashes > 0 || summary.faults > 0 {
-        println!(
+        outln!(
             "  crashes injected {}, faults injected {}",
-            summary.crashes, summary.faults
+            summary.crashes,
+            summary.faults
         );
     }
     if let Some(k) = &summary.killed {
-        println!(
+        outln!(
             "  worker processes killed {} ({} between an intent and its done), {} runs",
-            k.kills, k.kills_in_write_window, k.worker_runs
+            k.kills,
+            k.kills_in_write_window,
+            k.worker_runs
         );
         for (kind, c) in [
             ("documents", &k.documents),
@@ -377,8 +380,8 @@ pub fn print(summary: &Summary, ledger: DemoLedger) {
             ("shipments", &k.shipments),
         ] {
             match &c.unchecked {
-                Some(why) => println!("  {kind:<13} not checked: {why}"),
-                None => println!(
+                Some(why) => outln!("  {kind:<13} not checked: {why}"),
+                None => outln!(
                     "  {kind:<13} expected {:>6}  posted {:>6}  excepted {:>4}  lost {:>3} {}  duplicated {:>3} {}",
                     c.expected,
                     c.posted,
@@ -391,13 +394,15 @@ pub fn print(summary: &Summary, ledger: DemoLedger) {
             }
         }
         for (order, why) in &k.malformed_orders {
-            println!("  malformed order {order}: {why}");
+            outln!("  malformed order {order}: {why}");
         }
     }
     if let Some(p) = &summary.platforms {
-        println!(
+        outln!(
             "  {} → {} (state store: {})",
-            p.storefront_platform, p.ledger_platform, p.state_store
+            p.storefront_platform,
+            p.ledger_platform,
+            p.state_store
         );
         if let Some(k) = &p.kinds {
             for (kind, c) in [
@@ -406,7 +411,7 @@ pub fn print(summary: &Summary, ledger: DemoLedger) {
                 ("credit memos", &k.credit_memos),
                 ("shipments", &k.shipments),
             ] {
-                println!(
+                outln!(
                     "  {kind:<13} expected {:>6}  posted {:>6}  excepted {:>4}  lost {:>3} {}  duplicated {:>3} {}",
                     c.expected,
                     c.posted,
@@ -417,12 +422,12 @@ pub fn print(summary: &Summary, ledger: DemoLedger) {
                     ok(c.duplicated == 0)
                 );
                 for e in &c.examples {
-                    println!("      {e}");
+                    outln!("      {e}");
                 }
             }
         }
         if let Some(e) = &p.erp_orders {
-            println!(
+            outln!(
                 "  ERP orders    entered {}  qualifying {}  in the storefront {}  lost {} {}  duplicated {} {}  too early {}",
                 e.entered,
                 e.qualifying,
@@ -433,7 +438,7 @@ pub fn print(summary: &Summary, ledger: DemoLedger) {
                 ok(e.duplicated == 0),
                 e.created_too_early
             );
-            println!(
+            outln!(
                 "                shipments back {}/{}  invoices back {}/{}",
                 e.shipments_in_storefront,
                 e.shipments_confirmed,
@@ -442,15 +447,15 @@ pub fn print(summary: &Summary, ledger: DemoLedger) {
             );
         }
         if let Some(min) = p.storefront_api_minimum_per_order {
-            println!("  storefront API minimum per order  {min:>8}");
+            outln!("  storefront API minimum per order  {min:>8}");
         }
         for f in &p.audit_findings {
-            println!("  audit: {f}");
+            outln!("  audit: {f}");
         }
     }
-    println!("Jobs");
+    outln!("Jobs");
     for (job, what) in &summary.jobs {
-        println!("  {job:<10} {what}");
+        outln!("  {job:<10} {what}");
     }
-    println!("Elapsed {:.1} s", summary.elapsed_ms as f64 / 1000.0);
+    outln!("Elapsed {:.1} s", summary.elapsed_ms as f64 / 1000.0);
 }
