@@ -41,15 +41,9 @@ enum Command {
     /// One engine process of `bcsync demo --kills` (started by the demo, not by people).
     #[command(hide = true)]
     DemoWorker(cli::demo::worker::WorkerArgs),
-    /// Writes a fully commented settings file to start from.
-    Init {
-        /// Where to write it.
-        #[arg(long, default_value = "bcsync.toml")]
-        path: std::path::PathBuf,
-        /// Overwrite an existing file.
-        #[arg(long)]
-        force: bool,
-    },
+    /// Writes a fully commented settings file to start from; with `--from-sandbox URL`, one
+    /// whose maps are filled from the sandbox store's waiting orders and the ledger.
+    Init(cli::init::InitArgs),
     /// Connects bcsync to a platform account with OAuth (prints a consent URL, waits for the
     /// browser to come back, stores the token set in the state store).
     Connect {
@@ -87,6 +81,11 @@ enum Command {
         /// The settings file.
         #[arg(long, default_value = "bcsync.toml")]
         config: std::path::PathBuf,
+        /// Serve webhooks (`/webhooks/bigcommerce`, `/webhooks/qbo`), `/healthz`, `/readyz` and
+        /// `/metrics` on this address (e.g. `127.0.0.1:8080`; another address needs the
+        /// webhook secrets set). Off when not given.
+        #[arg(long)]
+        listen: Option<std::net::SocketAddr>,
     },
     /// Runs one job once (orders, statuses, shipments, inventory, refunds, payouts, erp-orders, audit).
     Sync {
@@ -131,6 +130,39 @@ enum Command {
         /// Every connection in the state database, not only the settings' own.
         #[arg(long)]
         all: bool,
+    },
+    /// The storefront's webhooks that wake `bcsync run --listen` (BigCommerce).
+    Webhooks {
+        /// The settings file.
+        #[arg(long, default_value = "bcsync.toml", global = true)]
+        config: std::path::PathBuf,
+        #[command(subcommand)]
+        command: cli::webhooks::WebhooksCommand,
+    },
+    /// The sync report (L4): per day orders seen/posted/excepted, storefront against ledger
+    /// totals per currency, open exceptions by reason, refunds without credit memo, inventory
+    /// drift. Text (or `--json`); `--html FILE` writes a self-contained page with charts;
+    /// `--email` sends it to `report.email_to`.
+    Report {
+        /// The settings file.
+        #[arg(long, default_value = "bcsync.toml")]
+        config: std::path::PathBuf,
+        /// The period: a number of days (`1d`, `7d`, `30d`).
+        #[arg(long, default_value = "1d")]
+        period: String,
+        /// Also write the HTML page here.
+        #[arg(long)]
+        html: Option<std::path::PathBuf>,
+        /// E-mail it to `report.email_to` through `--smtp`.
+        #[arg(long, requires = "smtp")]
+        email: bool,
+        /// The SMTP server: `smtp://host:port` (plain, e.g. a local relay) or
+        /// `smtp://user:password@host:587?tls=required`.
+        #[arg(long, env = "BCSYNC_SMTP_URL", hide_env_values = true)]
+        smtp: Option<String>,
+        /// The sender address.
+        #[arg(long, default_value = "bcsync@localhost")]
+        from: String,
     },
     /// The monitoring sweep: imported-not-posted, refunds without credit memo, drift.
     Audit {
@@ -185,7 +217,7 @@ fn main() -> ExitCode {
                 }
             }
         }
-        Command::Init { path, force } => cli::init::run(&path, force, json),
+        Command::Init(args) => runtime.block_on(cli::init::run(args, json)),
         Command::Check { config } => runtime.block_on(cli::service::check(&config, json)),
         Command::Connect {
             platform,
@@ -203,7 +235,7 @@ fn main() -> ExitCode {
                 .map_err(CliError::from)
         }
         Command::Portal { demo, port } => runtime.block_on(portal(demo, port, json)),
-        Command::Run { config } => runtime.block_on(cli::service::run(&config)),
+        Command::Run { config, listen } => runtime.block_on(cli::service::run(&config, listen)),
         Command::Sync {
             job,
             once: _,
@@ -218,6 +250,29 @@ fn main() -> ExitCode {
             outcome,
             limit,
         } => runtime.block_on(cli::service::log(&config, entity, outcome, limit, json)),
+        Command::Webhooks { config, command } => {
+            runtime.block_on(cli::webhooks::run(&config, command, json))
+        }
+        Command::Report {
+            config,
+            period,
+            html,
+            email,
+            smtp,
+            from,
+        } => {
+            let email = email.then(|| cli::report::Email {
+                smtp: smtp.unwrap_or_default(),
+                from,
+            });
+            runtime.block_on(cli::report::run(
+                &config,
+                &period,
+                html.as_deref(),
+                email.as_ref(),
+                json,
+            ))
+        }
         Command::Audit { config } => runtime.block_on(cli::service::audit(&config, json)),
         Command::Status { config, all } => runtime.block_on(cli::status::run(&config, all, json)),
     };

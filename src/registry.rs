@@ -273,11 +273,12 @@ fn check_env_secrets(prefix: &str, table: &bc_core::settings::PlatformTable) -> 
 }
 
 fn unknown(section: &PlatformSettings, what: &str, known: &[&str]) -> Error {
-    Error::config(
-        &section.key("platform"),
+    let key = section.key("platform");
+    Error::config_value(
+        &key,
+        &format!("{:?}", section.platform),
         format!(
-            "`{}` is not a {what} this build knows (registered: {}); enable its cargo feature or register it with `Registry::register_{what}`",
-            section.platform,
+            "is not one of: {} (the {what} platforms this build knows; enable a connector's cargo feature or register your own with `Registry::register_{what}`)",
             if known.is_empty() { "none".to_string() } else { known.join(", ") }
         ),
     )

@@ -54,6 +54,17 @@ fn demo_reconciles_to_the_cent() {
         v["posted"], v["orders_seen"],
         "nothing in the demo mix should fail: {v}"
     );
+    // The demo leaves a settings file to start from, and it passes `check`.
+    let file = v["settings_file"].as_str().expect("settings_file");
+    let out = Command::new(env!("CARGO_BIN_EXE_bcsync"))
+        .args(["check", "--config", file])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]

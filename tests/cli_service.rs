@@ -167,7 +167,15 @@ fn an_exception_fixed_in_the_settings_is_retried_successfully() {
     // The key alone, or the entity and the key, name it too.
     let out = bcsync(&["exceptions", "show", &key, "--config", cfg]);
     assert!(text(&out).0.contains("tax_map"), "{}", text(&out).0);
-    let out = bcsync(&["exceptions", "show", "order", &key, "--config", cfg, "--json"]);
+    let out = bcsync(&[
+        "exceptions",
+        "show",
+        "order",
+        &key,
+        "--config",
+        cfg,
+        "--json",
+    ]);
     let shown: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(shown["key"], key.as_str(), "{shown}");
 

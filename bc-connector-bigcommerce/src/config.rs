@@ -3,7 +3,7 @@
 use std::fmt;
 use std::time::Duration;
 
-use bc_core::settings::{PlatformSettings, Secret};
+use bc_core::settings::{describe, PlatformSettings, Secret};
 use bc_core::{Error, Result};
 use bc_http::{RateLimits, RetryPolicy};
 use secrecy::SecretString;
@@ -106,27 +106,30 @@ impl BigCommerceConfig {
         section.expect_platform(crate::PLATFORM)?;
         let t: BigCommerceTable = section.parse()?;
         if t.store_hash.trim().is_empty() || t.store_hash.contains('/') {
-            return Err(Error::config(
-                &section.key("store_hash"),
-                format!("`{}` is not a store hash", t.store_hash),
+            return Err(bad_value(
+                section,
+                "store_hash",
+                "expected a store hash, the part after /stores/ in the API path, like \"abc123\"",
             ));
         }
         let token = t.access_token.resolve(&section.key("access_token"))?;
         let mut config = BigCommerceConfig::new(t.store_hash, token);
         if let Some(base) = t.base_url {
             if !(base.starts_with("https://") || base.starts_with("http://")) {
-                return Err(Error::config(
-                    &section.key("base_url"),
-                    format!("`{base}` is not an http(s) URL"),
+                return Err(bad_value(
+                    section,
+                    "base_url",
+                    "expected an http(s) URL, like \"https://api.bigcommerce.com\"",
                 ));
             }
             config = config.with_api_base(base);
         }
         if let Some(n) = t.requests_per_window {
             if n == 0 {
-                return Err(Error::config(
-                    &section.key("requests_per_window"),
-                    "`0`: must be at least 1",
+                return Err(bad_value(
+                    section,
+                    "requests_per_window",
+                    "expected a whole number, 1 or more",
                 ));
             }
             config = config
@@ -178,6 +181,16 @@ impl BigCommerceConfig {
     }
 }
 
+/// The error of key `name` of `section`, whose value the connector's own checks refuse:
+/// the full key, the value as written (`******` for a secret key) and `problem`.
+fn bad_value(section: &PlatformSettings, name: &str, problem: &str) -> Error {
+    let key = section.key(name);
+    match section.table.get(name) {
+        Some(value) => Error::config_value(&key, &describe::show_value(&key, value), problem),
+        None => Error::config(&key, problem),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -222,5 +235,42 @@ mod tests {
             e.contains("storefront.access_token") && e.contains("BCSYNC_TEST_UNSET_VAR"),
             "{e}"
         );
+    }
+
+    /// The error text of `from_table` on `MIN` plus `extra`.
+    fn error_of(extra: &str) -> String {
+        BigCommerceConfig::from_table(&section(&format!("{MIN}\n{extra}")))
+            .expect_err("a bad setting")
+            .to_string()
+    }
+
+    #[test]
+    fn the_connectors_own_checks_name_the_key_the_value_and_what_is_expected() {
+        assert_eq!(
+            error_of("requests_per_window = 0"),
+            "setting `storefront.requests_per_window` = 0: expected a whole number, 1 or more"
+        );
+        assert_eq!(
+            error_of("base_url = \"ftp://x\""),
+            "setting `storefront.base_url` = \"ftp://x\": expected an http(s) URL, like \"https://api.bigcommerce.com\""
+        );
+        let e = BigCommerceConfig::from_table(&section(
+            "platform = \"bigcommerce\"\nstore_hash = \"abc/123\"\naccess_token = \"tok-canary\"",
+        ))
+        .expect_err("a store hash with a slash")
+        .to_string();
+        assert!(
+            e.starts_with("setting `storefront.store_hash` = \"abc/123\": expected a store hash"),
+            "{e}"
+        );
+        let e = BigCommerceConfig::from_table(&section(
+            "platform = \"bigcommerce\"\nstore_hash = \"  \"\naccess_token = \"tok-canary\"",
+        ))
+        .expect_err("a blank store hash")
+        .to_string();
+        assert!(e.contains("`storefront.store_hash` = \"  \": "), "{e}");
+        for e in [&e, &error_of("requests_per_window = 0")] {
+            assert!(!e.contains("tok-canary"), "{e}");
+        }
     }
 }

@@ -61,6 +61,7 @@ pub mod wire;
 
 pub use config::BigCommerceConfig;
 pub use mapping::{parse_order, parse_order_json, BcCustomer};
+pub use storefront::customers::Webhook;
 pub use storefront::BigCommerce;
 pub use webhooks::{OrderEvent, OrderEventKind, WebhookDeduper, WebhookVerifier};
 pub use wire::{v3_page, OrderParts};

@@ -26,7 +26,7 @@ const CHUNK: usize = 30;
 
 /// The client of order `n`: a registered customer (by import id) or a guest (by e-mail).
 fn client_of(n: u32) -> (ClientKey, Client) {
-    if n % 5 == 0 {
+    if n.is_multiple_of(5) {
         let mut c = client(&format!("Guest {n}"), "unused");
         c.import_id = None;
         c.email = Some(format!("guest{n}@example.com"));

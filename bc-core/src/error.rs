@@ -192,6 +192,24 @@ impl Error {
         Error::new(ErrorKind::Config, format!("setting `{key}`: {problem}"))
     }
 
+    /// A settings error naming the key, its value as written (`"150"`; `******` for a
+    /// secret — see `settings::describe::show_value`) and what is wrong:
+    ///
+    /// ```
+    /// use bc_core::Error;
+    /// let e = Error::config_value("storefront.requests_per_window", "\"150\"", "expected a whole number");
+    /// assert_eq!(
+    ///     e.to_string(),
+    ///     "setting `storefront.requests_per_window` = \"150\": expected a whole number"
+    /// );
+    /// ```
+    pub fn config_value(key: &str, shown_value: &str, problem: impl fmt::Display) -> Self {
+        Error::new(
+            ErrorKind::Config,
+            format!("setting `{key}` = {shown_value}: {problem}"),
+        )
+    }
+
     /// A payload from the platform could not be understood.
     pub fn protocol(message: impl Into<String>) -> Self {
         Error::new(ErrorKind::Protocol, message)

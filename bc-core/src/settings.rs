@@ -23,11 +23,13 @@ use crate::fulfilment::OrderStatus;
 use crate::ids::SourceCode;
 use crate::item::ItemType;
 
+pub mod describe;
 mod legacy;
 pub mod platform;
+mod words;
 
 pub use legacy::{LedgerSettings, StorefrontSettings};
-pub use platform::{parse_table, PlatformSettings, PlatformTable};
+pub use platform::{parse_table, parse_toml, PlatformSettings, PlatformTable};
 
 /// All settings of one storefront ⇄ ledger connection.
 #[derive(Debug, Clone, Deserialize)]
@@ -173,8 +175,10 @@ impl FromStr for Interval {
 
 impl<'de> Deserialize<'de> for Interval {
     fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        s.parse().map_err(serde::de::Error::custom)
+        d.deserialize_str(words::Text::new(
+            "an interval like 90s, 2m, 1h (longer than zero)",
+            |s: &str| s.parse::<Interval>().ok(),
+        ))
     }
 }
 
@@ -187,12 +191,13 @@ fn interval(s: &str) -> Interval {
 #[serde(deny_unknown_fields)]
 pub struct SyncSettings {
     /// The 3-character import source code (O3).
+    #[serde(deserialize_with = "words::source_code")]
     pub import_source_code: SourceCode,
     /// The account's time zone, an IANA name (O12). Default `UTC`.
-    #[serde(default = "default_tz")]
+    #[serde(default = "default_tz", deserialize_with = "words::time_zone")]
     pub timezone: chrono_tz::Tz,
     /// Nothing created before this date is imported (O12).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "words::optional_date")]
     pub start_date: Option<NaiveDate>,
     /// How often to look for new orders (L3). Default `2m`.
     #[serde(default = "default_order_interval")]
@@ -360,7 +365,10 @@ pub struct PostingSettings {
     #[serde(default)]
     pub rounding_gl: Option<String>,
     /// Largest rounding difference absorbed by a rounding line (O10). Default `0.05`.
-    #[serde(default = "default_tolerance")]
+    #[serde(
+        default = "default_tolerance",
+        deserialize_with = "words::non_negative_amount"
+    )]
     pub rounding_tolerance: Decimal,
     /// Tax code for lines with no storefront tax (US ledgers: `NON`).
     #[serde(default)]
@@ -658,7 +666,7 @@ pub struct InventorySettings {
     #[serde(default = "default_inventory_interval")]
     pub inventory_interval: Interval,
     /// Available − buffer is pushed, never below zero (I2).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "words::non_negative_amount")]
     pub stock_buffer: Decimal,
 }
 
@@ -756,81 +764,113 @@ pub struct ReportSettings {
 }
 
 impl Settings {
-    /// Parses and validates a TOML document. Unknown keys and bad values are errors that
-    /// name the key.
+    /// Parses and validates a TOML document. Every error names the full key
+    /// (`orders.download_status`, `payment_map.credit_card.deposit_account`), the value as
+    /// written (`******` for a secret) and what was expected in words; unknown keys list the
+    /// known ones, unknown values the valid ones; a syntax error names the line, the column
+    /// and the key, never the line's text (see [`describe`]).
     pub fn from_toml_str(text: &str) -> Result<Settings> {
-        let settings: Settings = toml::from_str(text).map_err(|e| {
-            Error::new(
-                ErrorKind::Config,
-                format!("settings: {}", e.to_string().trim()),
-            )
-        })?;
+        let table: toml::Table =
+            toml::from_str(text).map_err(|e| describe::syntax_error("", text, &e))?;
+        let settings: Settings = describe::deserialize("", toml::Value::Table(table))?;
         settings.validate()?;
         Ok(settings)
     }
 
-    /// Checks the rules that do not need the platforms. Returns every problem at once.
+    /// Checks the rules that do not need the platforms. Returns every problem at once, each
+    /// naming the full key and the value.
     pub fn validate(&self) -> Result<()> {
         let mut problems: Vec<String> = Vec::new();
+        let text = |key: &str, v: &str| describe::show_value(key, &toml::Value::String(v.into()));
         let o = &self.orders;
         if o.new_order_status.is_empty() {
-            problems
-                .push("`orders.new_order_status`: list at least one status to import from".into());
+            problems.push(
+                "setting `orders.new_order_status` = []: list at least one storefront status to import from, like [\"Awaiting Fulfillment\"]".into(),
+            );
         }
         for (key, v) in [
             ("orders.downloaded_status", &o.downloaded_status),
             ("orders.import_error_status", &o.import_error_status),
         ] {
             if v.trim().is_empty() {
-                problems.push(format!("`{key}`: must name a storefront status"));
+                problems.push(format!(
+                    "setting `{key}` = {}: expected the name of a storefront status",
+                    text(key, v)
+                ));
             }
             if o.new_order_status.iter().any(|s| s.eq_ignore_ascii_case(v)) {
                 problems.push(format!(
-                    "`{key}` = `{v}` is also in `orders.new_order_status`: imported orders would be imported again"
+                    "setting `{key}` = {}: is also in `orders.new_order_status`, so imported orders would be imported again",
+                    text(key, v)
                 ));
             }
         }
         if o.client_mode == ClientMode::Generic && o.generic_client_name.trim().is_empty() {
-            problems.push(
-                "`orders.generic_client_name`: must not be empty with `client_mode = \"generic\"`"
-                    .into(),
-            );
+            problems.push(format!(
+                "setting `orders.generic_client_name` = {}: must not be empty with `orders.client_mode = \"generic\"`",
+                text("orders.generic_client_name", &o.generic_client_name)
+            ));
         }
         if o.create_missing_items && o.new_items.income_account.is_none() {
-            problems.push("`orders.new_items.income_account`: required when `orders.create_missing_items = true`".into());
+            problems.push("setting `orders.new_items.income_account`: is required when `orders.create_missing_items = true` (the income account of created items)".into());
         }
         let p = &self.posting;
         if p.rounding_tolerance < Decimal::ZERO {
             problems.push(format!(
-                "`posting.rounding_tolerance` = `{}`: must be zero or more",
-                p.rounding_tolerance
+                "setting `posting.rounding_tolerance` = {}: expected a number, zero or more",
+                text(
+                    "posting.rounding_tolerance",
+                    &p.rounding_tolerance.to_string()
+                )
             ));
         }
         for (method, m) in &self.payment_map {
-            if !m.open_ar && (m.receipt_type.is_none() || m.deposit_account.is_none()) {
-                problems.push(format!(
-                    "`payment_map.{method}`: give `receipt_type` and `deposit_account`, or `open_ar = true`"
-                ));
+            if m.open_ar {
+                continue;
+            }
+            let base = format!("payment_map.{}", describe::key_part(method));
+            for (name, v, what) in [
+                (
+                    "receipt_type",
+                    &m.receipt_type,
+                    "the ledger's receipt type or payment method",
+                ),
+                (
+                    "deposit_account",
+                    &m.deposit_account,
+                    "the ledger account the payment is deposited to",
+                ),
+            ] {
+                if v.is_none() {
+                    problems.push(format!(
+                        "setting `{base}.{name}`: is required ({what}), unless `{base}.open_ar = true`"
+                    ));
+                }
             }
         }
         for (zone, code) in &self.tax_map {
             if code.trim().is_empty() {
+                let key = format!("tax_map.{}", describe::key_part(zone));
                 problems.push(format!(
-                    "`tax_map.\"{zone}\"`: the ledger tax code is empty"
+                    "setting `{key}` = {}: expected a ledger tax code",
+                    text(&key, code)
                 ));
             }
         }
         if self.inventory.stock_buffer < Decimal::ZERO {
             problems.push(format!(
-                "`inventory.stock_buffer` = `{}`: must be zero or more",
-                self.inventory.stock_buffer
+                "setting `inventory.stock_buffer` = {}: expected a number, zero or more",
+                text(
+                    "inventory.stock_buffer",
+                    &self.inventory.stock_buffer.to_string()
+                )
             ));
         }
         if self.inventory.enabled && self.shipping.warehouse.is_none() {
-            problems.push("`shipping.warehouse`: required when `inventory.enabled = true` (the source of availability)".into());
+            problems.push("setting `shipping.warehouse`: is required when `inventory.enabled = true` (the source of availability)".into());
         }
         if self.status.enabled && self.status.map.is_empty() {
-            problems.push("`status.map`: required when `status.enabled = true`".into());
+            problems.push("setting `status.map`: is required when `status.enabled = true` (add [[status.map]] entries)".into());
         }
         if self.payouts.enabled {
             for (key, v) in [
@@ -839,7 +879,9 @@ impl Settings {
                 ("payouts.fees_account", &self.payouts.fees_account),
             ] {
                 if v.is_none() {
-                    problems.push(format!("`{key}`: required when `payouts.enabled = true`"));
+                    problems.push(format!(
+                        "setting `{key}`: is required when `payouts.enabled = true`"
+                    ));
                 }
             }
         }
@@ -848,17 +890,14 @@ impl Settings {
             || self.state.url.starts_with("postgresql://"))
         {
             problems.push(format!(
-                "`state.url` = `{}`: use `sqlite://path` or `postgres://…`",
-                self.state.url
+                "setting `state.url` = {}: expected `sqlite://path` or `postgres://…`",
+                text("state.url", &describe::redact_url_password(&self.state.url))
             ));
         }
         if problems.is_empty() {
             Ok(())
         } else {
-            Err(Error::new(
-                ErrorKind::Config,
-                format!("settings: {}", problems.join("; ")),
-            ))
+            Err(Error::new(ErrorKind::Config, problems.join("; ")))
         }
     }
 
@@ -870,7 +909,8 @@ impl Settings {
             if !known(s) {
                 let names: Vec<&str> = statuses.iter().map(|s| s.name.as_str()).collect();
                 problems.push(format!(
-                    "`{key}` names `{s}`, which the storefront does not have (it has: {})",
+                    "setting `{key}` = {}: the storefront has no such status; it has: {}",
+                    describe::show_value(key, &toml::Value::String(s.into())),
                     names.join(", ")
                 ));
             }
@@ -895,10 +935,7 @@ impl Settings {
         if problems.is_empty() {
             Ok(())
         } else {
-            Err(Error::new(
-                ErrorKind::Config,
-                format!("settings: {}", problems.join("; ")),
-            ))
+            Err(Error::new(ErrorKind::Config, problems.join("; ")))
         }
     }
 
@@ -908,9 +945,12 @@ impl Settings {
         spec: &str,
         statuses: &'a [OrderStatus],
     ) -> Result<&'a OrderStatus> {
-        statuses
-            .iter()
-            .find(|s| s.matches(spec))
-            .ok_or_else(|| Error::config(key, format!("the storefront has no status `{spec}`")))
+        statuses.iter().find(|s| s.matches(spec)).ok_or_else(|| {
+            Error::config_value(
+                key,
+                &describe::show_value(key, &toml::Value::String(spec.into())),
+                "the storefront has no such status",
+            )
+        })
     }
 }

@@ -164,7 +164,7 @@ pub fn sample_order(id: u64, status: &str, zone: &str) -> Order {
         status: StatusId::new(status),
         created_at: at,
         modified_at: at,
-        customer: if id % 2 == 0 {
+        customer: if id.is_multiple_of(2) {
             OrderCustomer::Registered {
                 id: CustomerId::new(format!("c{}", id % 7)),
             }

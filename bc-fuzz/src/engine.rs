@@ -223,7 +223,7 @@ mod tests {
             if input % 10 == 7 {
                 panic!("seven: {input}");
             }
-            if input % 2 == 0 {
+            if input.is_multiple_of(2) {
                 Outcome::Accepted
             } else {
                 Outcome::Refused

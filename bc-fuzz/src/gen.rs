@@ -339,7 +339,7 @@ fn date_text(n: u64, m: u64) -> String {
     const ZONES: [&str; 5] = ["+0000", "-0500", "+1400", "GMT", ""];
     let (day, month, year) = (n % 40, (n / 40) % 14, (m % 10_000) as u32);
     let (hour, minute) = ((m / 10_000) % 30, (m / 300_000) % 70);
-    if n % 2 == 0 {
+    if n.is_multiple_of(2) {
         format!(
             "{}, {day:02} {} {year} {hour:02}:{minute:02}:00 {}",
             DAYS[(m % 7) as usize],

@@ -7,6 +7,13 @@
 //! `408`, a reset, a timeout) is retried only when the request is safe, idempotent or keyed
 //! ([`crate::Idempotency`]); otherwise the client stops and returns [`ErrorKind::OutcomeUnknown`] so
 //! that the caller searches before writing again.
+//!
+//! Guards: a response body larger than [`HttpClientBuilder::max_response_bytes`] (32 MiB by
+//! default) is an error naming the platform and the endpoint template, read no further than the
+//! limit; a wait a platform asks for (`Retry-After`, `X-Rate-Limit-Time-Reset-Ms`, …) is honoured
+//! up to [`HttpClientBuilder::max_rate_limit_wait`] (2 minutes by default) and logged at info
+//! as "waiting 27 s for bigcommerce's rate limit"; a longer one ends the retries (the error
+//! carries the wait) and is logged at warn.
 
 use std::fmt;
 use std::sync::Arc;
@@ -24,7 +31,11 @@ use crate::classify::{default_classifier, error_from_response, ErrorClassifier};
 use crate::rate::{RateBudget, RateLimits};
 use crate::request::{ApiRequest, ApiResponse};
 use crate::retry::{parse_wait_headers, RetryPolicy, WaitHook};
-use crate::transport::{HttpTransport, ReqwestTransport, TransportError};
+use crate::telemetry::{self, endpoint_label, remaining_from_headers};
+use crate::transport::{
+    HttpTransport, MaxResponseBytes, ReqwestTransport, TransportError, TransportErrorKind,
+    DEFAULT_MAX_RESPONSE_BYTES,
+};
 
 /// A client for one platform account. Cheap to clone (an `Arc` inside).
 #[derive(Clone)]
@@ -44,6 +55,7 @@ struct Inner {
     wait_hook: Option<WaitHook>,
     throttle_wait: Option<Duration>,
     default_headers: HeaderMap,
+    max_response_bytes: usize,
 }
 
 impl fmt::Debug for HttpClient {
@@ -72,6 +84,8 @@ pub struct HttpClientBuilder {
     wait_hook: Option<WaitHook>,
     throttle_wait: Option<Duration>,
     default_headers: HeaderMap,
+    max_response_bytes: usize,
+    max_rate_limit_wait: Option<Duration>,
 }
 
 impl fmt::Debug for HttpClientBuilder {
@@ -141,6 +155,24 @@ impl HttpClientBuilder {
         self
     }
 
+    /// The largest response body read (default [`DEFAULT_MAX_RESPONSE_BYTES`], 32 MiB): a
+    /// larger one is an error (never retried; [`ErrorKind::OutcomeUnknown`] for a write that
+    /// may not be repeated, [`ErrorKind::Protocol`] otherwise), and no more than the limit is
+    /// ever buffered.
+    pub fn max_response_bytes(mut self, limit: usize) -> Self {
+        self.max_response_bytes = limit.max(1);
+        self
+    }
+
+    /// The longest wait a platform's rate-limit or retry header is honoured for (default 2
+    /// minutes, [`RetryPolicy::max_wait_header`]; set here, it wins over the retry policy's).
+    /// A longer requested wait ends the retries with an error carrying the wait, and a
+    /// `Requests-Left: 0` pause is cut to it.
+    pub fn max_rate_limit_wait(mut self, wait: Duration) -> Self {
+        self.max_rate_limit_wait = Some(wait);
+        self
+    }
+
     /// A non-secret header sent on every request.
     pub fn default_header(mut self, name: HeaderName, value: HeaderValue) -> Self {
         self.default_headers.insert(name, value);
@@ -161,12 +193,16 @@ impl HttpClientBuilder {
         let budget = self
             .budget
             .unwrap_or_else(|| RateBudget::new(self.platform.clone(), RateLimits::unlimited()));
+        let mut retry = self.retry;
+        if let Some(w) = self.max_rate_limit_wait {
+            retry.max_wait_header = w;
+        }
         Ok(HttpClient {
             inner: Arc::new(Inner {
                 platform: self.platform,
                 base_url: self.base_url.trim_end_matches('/').to_string(),
                 transport,
-                retry: self.retry,
+                retry,
                 budget,
                 in_flight: self.max_in_flight.map(|n| Arc::new(Semaphore::new(n))),
                 auth: self.auth,
@@ -174,6 +210,7 @@ impl HttpClientBuilder {
                 wait_hook: self.wait_hook,
                 throttle_wait: self.throttle_wait,
                 default_headers: self.default_headers,
+                max_response_bytes: self.max_response_bytes,
             }),
         })
     }
@@ -201,6 +238,8 @@ impl HttpClient {
             wait_hook: None,
             throttle_wait: None,
             default_headers: HeaderMap::new(),
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            max_rate_limit_wait: None,
         }
     }
 
@@ -261,6 +300,7 @@ impl HttpClient {
         request.default_accept();
         let inner = &self.inner;
         let op = request.operation();
+        let endpoint = endpoint_label(request.method.as_str(), &request.template);
         let started = Instant::now();
         let mut attempt: u32 = 0;
         let mut auth_retried = false;
@@ -279,6 +319,7 @@ impl HttpClient {
             let outcome = self.attempt(&request).instrument(span.clone()).await;
             span.record("duration_ms", t0.elapsed().as_millis() as u64);
             let idem = request.idempotency;
+            self.count(&endpoint, &outcome);
 
             // What went wrong, whether it may be retried, and the wait the platform asked for.
             let (err, retryable, wait) = match outcome {
@@ -352,6 +393,28 @@ impl HttpClient {
                         return Err(err);
                     }
                 }
+                Attempt::Transport(te) if te.kind() == TransportErrorKind::TooLarge => {
+                    // Repeating would read the same huge body: never retried.
+                    let limit = inner.max_response_bytes;
+                    let err = if idem.may_repeat() {
+                        Error::new(
+                            ErrorKind::Protocol,
+                            format!("the response body is larger than the {limit}-byte limit"),
+                        )
+                        .with_temporary(false)
+                    } else {
+                        Error::new(
+                            ErrorKind::OutcomeUnknown,
+                            format!(
+                                "the request may have been applied but its response body is larger than the {limit}-byte limit; search before writing again"
+                            ),
+                        )
+                    }
+                    .with_platform(inner.platform.clone())
+                    .with_operation(op.clone());
+                    tracing::warn!(parent: &span, error = %err, "response too large");
+                    return Err(err);
+                }
                 Attempt::Transport(te) => {
                     let reached = te.may_have_reached_server();
                     if reached && !idem.may_repeat() {
@@ -374,9 +437,20 @@ impl HttpClient {
             if !retryable {
                 return Err(err);
             }
+            let cap = inner.retry.max_wait_header;
             let delay = match wait {
-                Some(w) if w > inner.retry.max_wait_header => {
-                    tracing::warn!(parent: &span, error = %err, wait_ms = w.as_millis() as u64, "platform wait too long, giving up");
+                Some(w) if w > cap => {
+                    tracing::warn!(
+                        parent: &span,
+                        error = %err,
+                        platform = %inner.platform,
+                        wait_s = w.as_secs(),
+                        cap_s = cap.as_secs(),
+                        "{} asks to wait {}, more than the {} cap: giving up for now",
+                        inner.platform,
+                        fmt_wait(w),
+                        fmt_wait(cap),
+                    );
                     return Err(err);
                 }
                 Some(w) => w,
@@ -388,18 +462,68 @@ impl HttpClient {
                 tracing::warn!(parent: &span, error = %err, "giving up after {attempt} attempts");
                 return Err(err);
             }
-            tracing::info!(
-                parent: &span,
-                error = %err,
-                wait_ms = delay.as_millis() as u64,
-                "temporary failure, retrying"
-            );
+            ::metrics::counter!(telemetry::HTTP_RETRIES, "platform" => inner.platform.clone())
+                .increment(1);
+            match wait {
+                Some(w) if err.kind() == ErrorKind::RateLimited => tracing::info!(
+                    parent: &span,
+                    platform = %inner.platform,
+                    wait_ms = w.as_millis() as u64,
+                    "waiting {} for {}'s rate limit",
+                    fmt_wait(w),
+                    inner.platform,
+                ),
+                Some(w) => tracing::info!(
+                    parent: &span,
+                    error = %err,
+                    platform = %inner.platform,
+                    wait_ms = w.as_millis() as u64,
+                    "waiting {} as {} asked before retrying",
+                    fmt_wait(w),
+                    inner.platform,
+                ),
+                None => tracing::info!(
+                    parent: &span,
+                    error = %err,
+                    wait_ms = delay.as_millis() as u64,
+                    "temporary failure, retrying"
+                ),
+            }
             // A 429's wait is held by the account's budget (every caller waits); other waits
             // are this request's own backoff.
             if !(err.kind() == ErrorKind::RateLimited && wait.is_some()) {
                 tokio::time::sleep(delay).await;
             }
         }
+    }
+
+    fn count(&self, endpoint: &str, outcome: &Attempt) {
+        let status: String = match outcome {
+            Attempt::Response(boxed) => boxed.0.status().as_u16().to_string(),
+            Attempt::Transport(te) => match te.kind() {
+                TransportErrorKind::Connect => "connect",
+                TransportErrorKind::Timeout => "timeout",
+                TransportErrorKind::Reset => "reset",
+                TransportErrorKind::Refused => "refused",
+                TransportErrorKind::TooLarge => "too_large",
+                _ => "error",
+            }
+            .to_string(),
+            // Never sent.
+            Attempt::Auth(_) => return,
+        };
+        let platform = self.inner.platform.clone();
+        if status == "429" {
+            ::metrics::counter!(telemetry::HTTP_RATE_LIMITED, "platform" => platform.clone())
+                .increment(1);
+        }
+        ::metrics::counter!(
+            telemetry::HTTP_REQUESTS,
+            "platform" => platform,
+            "endpoint" => endpoint.to_string(),
+            "status" => status
+        )
+        .increment(1);
     }
 
     async fn attempt(&self, request: &ApiRequest) -> Attempt {
@@ -434,13 +558,58 @@ impl HttpClient {
             }
         };
         *http_request.headers_mut() = headers.clone();
+        http_request
+            .extensions_mut()
+            .insert(MaxResponseBytes(inner.max_response_bytes));
         match inner.transport.send(http_request).await {
+            // The backstop for a transport that ignores `MaxResponseBytes`.
+            Ok(resp) if resp.body().len() > inner.max_response_bytes => {
+                Attempt::Transport(TransportError::too_large(inner.max_response_bytes))
+            }
             Ok(resp) => {
-                inner.budget.observe(resp.headers());
+                let cap = inner.retry.max_wait_header;
+                let paused = inner.budget.observe_capped(resp.headers(), cap);
+                // A 429's wait is logged where it is retried.
+                if resp.status() != StatusCode::TOO_MANY_REQUESTS {
+                    match paused {
+                        Some((w, false)) => tracing::info!(
+                            platform = %inner.platform,
+                            wait_ms = w.as_millis() as u64,
+                            "waiting {} for {}'s rate limit (no requests left in its window)",
+                            fmt_wait(w),
+                            inner.platform,
+                        ),
+                        Some((w, true)) => tracing::warn!(
+                            platform = %inner.platform,
+                            wait_ms = w.as_millis() as u64,
+                            "waiting {} for {}'s rate limit (it asked for longer; capped)",
+                            fmt_wait(w),
+                            inner.platform,
+                        ),
+                        None => {}
+                    }
+                }
+                if let Some(left) = remaining_from_headers(resp.headers()) {
+                    ::metrics::gauge!(
+                        telemetry::RATE_BUDGET_REMAINING,
+                        "platform" => inner.platform.clone()
+                    )
+                    .set(left);
+                }
                 Attempt::Response(Box::new((resp, headers)))
             }
             Err(e) => Attempt::Transport(e),
         }
+    }
+}
+
+/// A wait for people: `27 s`, `1.5 s`.
+fn fmt_wait(d: Duration) -> String {
+    let s = d.as_secs_f64();
+    if s >= 10.0 {
+        format!("{s:.0} s")
+    } else {
+        format!("{s:.1} s")
     }
 }
 

@@ -17,6 +17,10 @@ use http::HeaderMap;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::time::Instant;
 
+/// The longest pause a response's headers can put on an account through
+/// [`RateBudget::observe`]: 2 minutes.
+pub const DEFAULT_MAX_PAUSE: Duration = Duration::from_secs(120);
+
 /// A platform's published limits for one account.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RateLimits {
@@ -299,8 +303,15 @@ impl RateBudget {
     /// Learns from a response's headers: BigCommerce's `X-Rate-Limit-Requests-Left` caps the
     /// local tokens, and `0` left pauses the account for `X-Rate-Limit-Time-Reset-Ms` plus
     /// 1 ms (the header is whole milliseconds, rounded down: waking a fraction early would
-    /// meet a 429).
+    /// meet a 429), at most [`DEFAULT_MAX_PAUSE`].
     pub fn observe(&self, headers: &HeaderMap) {
+        self.observe_capped(headers, DEFAULT_MAX_PAUSE);
+    }
+
+    /// [`RateBudget::observe`] with the pause capped at `max` (a platform asking for an hour
+    /// does not stall the account for an hour: the next request meets a `429` with its own
+    /// wait instead). Returns the pause applied and whether it was capped.
+    pub fn observe_capped(&self, headers: &HeaderMap, max: Duration) -> Option<(Duration, bool)> {
         let num = |name: &str| {
             headers
                 .get(name)
@@ -309,14 +320,15 @@ impl RateBudget {
         };
         let left = num("x-rate-limit-requests-left");
         let reset_ms = num("x-rate-limit-time-reset-ms");
-        if let Some(left) = left {
-            self.with_bucket(|b| b.tokens = b.tokens.min(left as f64));
-            if left == 0 {
-                if let Some(ms) = reset_ms {
-                    self.pause_for(Duration::from_millis(ms.saturating_add(1)));
-                }
-            }
+        let left = left?;
+        self.with_bucket(|b| b.tokens = b.tokens.min(left as f64));
+        if left != 0 {
+            return None;
         }
+        let asked = Duration::from_millis(reset_ms?.saturating_add(1));
+        let pause = asked.min(max);
+        self.pause_for(pause);
+        Some((pause, asked > max))
     }
 
     /// When the account's pause ends, if it is paused.
@@ -356,6 +368,29 @@ mod tests {
         let t0 = Instant::now();
         let _p = same.acquire().await;
         assert_eq!(Instant::now() - t0, Duration::from_millis(1501));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_absurd_reset_is_capped() {
+        let b = RateBudget::new("t:cap-reset", RateLimits::unlimited());
+        let mut h = HeaderMap::new();
+        h.insert("x-rate-limit-requests-left", HeaderValue::from_static("0"));
+        h.insert(
+            "x-rate-limit-time-reset-ms",
+            HeaderValue::from_static("86400000"),
+        );
+        assert_eq!(
+            b.observe_capped(&h, Duration::from_secs(30)),
+            Some((Duration::from_secs(30), true))
+        );
+        let t0 = Instant::now();
+        let _p = b.acquire().await;
+        assert_eq!(Instant::now() - t0, Duration::from_secs(30));
+        // The default cap.
+        b.observe(&h);
+        let t0 = Instant::now();
+        let _p = b.acquire().await;
+        assert_eq!(Instant::now() - t0, DEFAULT_MAX_PAUSE);
     }
 
     #[tokio::test(start_paused = true)]

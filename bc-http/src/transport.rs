@@ -27,8 +27,32 @@ pub enum TransportErrorKind {
     Reset,
     /// The request was refused before sending (bad URL, plain `http` to a remote host).
     Refused,
+    /// The response body is larger than the request's [`MaxResponseBytes`]: reading stopped
+    /// there (the request reached the server).
+    TooLarge,
     /// Anything else.
     Other,
+}
+
+/// The largest response body read when a request names no [`MaxResponseBytes`]: 32 MiB.
+pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 32 * 1024 * 1024;
+
+/// A request extension: the largest response body a transport reads. Past it the transport
+/// stops reading (it never buffers the rest) and fails with [`TransportErrorKind::TooLarge`].
+/// [`crate::HttpClient`] sets it on every request (see
+/// [`crate::HttpClientBuilder::max_response_bytes`]); transports that read bodies should honour
+/// it (the client checks the length again after the transport as a backstop).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MaxResponseBytes(pub usize);
+
+impl MaxResponseBytes {
+    /// The limit a request carries, or [`DEFAULT_MAX_RESPONSE_BYTES`].
+    pub fn of<B>(request: &Request<B>) -> usize {
+        request
+            .extensions()
+            .get::<MaxResponseBytes>()
+            .map_or(DEFAULT_MAX_RESPONSE_BYTES, |m| m.0)
+    }
 }
 
 /// A failure below HTTP. [`TransportError::may_have_reached_server`] tells the retry layer
@@ -70,6 +94,15 @@ impl TransportError {
         Self::new(TransportErrorKind::Timeout, true, message)
     }
 
+    /// A response body over `limit` bytes (the request reached the server).
+    pub fn too_large(limit: usize) -> Self {
+        Self::new(
+            TransportErrorKind::TooLarge,
+            true,
+            format!("the response body is larger than the {limit}-byte limit"),
+        )
+    }
+
     /// What went wrong.
     pub fn kind(&self) -> TransportErrorKind {
         self.kind
@@ -103,6 +136,7 @@ impl fmt::Display for TransportError {
             TransportErrorKind::Timeout => "timeout",
             TransportErrorKind::Reset => "connection reset",
             TransportErrorKind::Refused => "request refused",
+            TransportErrorKind::TooLarge => "response too large",
             TransportErrorKind::Other => "transport error",
         };
         write!(f, "{kind}: {}", self.message)
@@ -264,6 +298,7 @@ impl HttpTransport for ReqwestTransport {
                 ))
             }
         }
+        let limit = MaxResponseBytes::of(&request);
         let (parts, body) = request.into_parts();
         let url = reqwest::Url::parse(&parts.uri.to_string()).map_err(|_| {
             TransportError::new(TransportErrorKind::Refused, false, "invalid request URL")
@@ -272,16 +307,30 @@ impl HttpTransport for ReqwestTransport {
         for (name, value) in parts.headers.iter() {
             rb = rb.header(name, value);
         }
-        let resp = rb.send().await.map_err(Self::map_error)?;
+        let mut resp = rb.send().await.map_err(Self::map_error)?;
         let status = resp.status();
         let version = resp.version();
         let headers = resp.headers().clone();
-        let body = resp.bytes().await.map_err(|e| {
-            let mut err = Self::map_error(e);
-            // The status line arrived: the request surely reached the server.
-            err.may_have_reached_server = true;
-            err
-        })?;
+        // Read incrementally and stop at the limit: a huge (or endless) body is an error, not
+        // an allocation. A declared length over the limit fails before reading anything.
+        if resp.content_length().is_some_and(|n| n > limit as u64) {
+            return Err(TransportError::too_large(limit));
+        }
+        let mut buf = bytes::BytesMut::new();
+        loop {
+            let chunk = resp.chunk().await.map_err(|e| {
+                let mut err = Self::map_error(e);
+                // The status line arrived: the request surely reached the server.
+                err.may_have_reached_server = true;
+                err
+            })?;
+            let Some(chunk) = chunk else { break };
+            if buf.len() + chunk.len() > limit {
+                return Err(TransportError::too_large(limit));
+            }
+            buf.extend_from_slice(&chunk);
+        }
+        let body = buf.freeze();
         let mut out = Response::new(body);
         *out.status_mut() = status;
         *out.version_mut() = version;
@@ -321,6 +370,7 @@ impl RouterTransport {
 impl HttpTransport for RouterTransport {
     async fn send(&self, request: Request<Bytes>) -> Result<Response<Bytes>, TransportError> {
         use tower::ServiceExt;
+        let limit = MaxResponseBytes::of(&request);
         let request = request.map(axum::body::Body::from);
         let response = self
             .router
@@ -329,10 +379,16 @@ impl HttpTransport for RouterTransport {
             .await
             .map_err(|e| match e {})?;
         let (parts, body) = response.into_parts();
-        let collected = body
+        let collected = http_body_util::Limited::new(body, limit)
             .collect()
             .await
-            .map_err(|e| TransportError::reset(format!("response body failed: {e}")))?;
+            .map_err(|e| {
+                if e.is::<http_body_util::LengthLimitError>() {
+                    TransportError::too_large(limit)
+                } else {
+                    TransportError::reset(format!("response body failed: {e}"))
+                }
+            })?;
         Ok(Response::from_parts(parts, collected.to_bytes()))
     }
 }

@@ -219,6 +219,7 @@ pub fn complete(
                 }
             }
         }
+        Kind::PaymentMethod => payment_method(store, row, &mut e),
         Kind::InventorySummaryInquiry => {}
     }
     e.into_result(row)
@@ -740,8 +741,44 @@ fn journal(store: &mut Store, row: &mut Value, inserting: bool, e: &mut Errors) 
     }
 }
 
+/// PaymentMethod (CA204000): an ID of at most 10 characters; active and used in AR unless
+/// said otherwise; each allowed cash account must exist.
+fn payment_method(store: &Store, row: &mut Value, e: &mut Errors) {
+    match text(row, "PaymentMethodID") {
+        None => e.field("PaymentMethodID", empty("Payment Method ID")),
+        Some(id) if id.chars().count() > 10 => e.field(
+            "PaymentMethodID",
+            "'Payment Method ID' is too long (10 characters at most).",
+        ),
+        _ => {}
+    }
+    default(row, "Active", true);
+    default(row, "UseInAR", true);
+    for d in details(row, "AllowedCashAccounts") {
+        match text(d, "CashAccount") {
+            None => e.field("AllowedCashAccounts.CashAccount", empty("Cash Account")),
+            Some(a) if !store.accounts.contains(&a) => {
+                e.field("AllowedCashAccounts.CashAccount", not_found("Cash Account"))
+            }
+            _ => {}
+        }
+    }
+}
+
 /// After a save: orders a payment applies to get their unpaid balance refreshed.
 pub fn after_save(store: &mut Store, kind: Kind, row: &Value) {
+    if kind == Kind::PaymentMethod {
+        // What a payment may name: active methods used in AR.
+        if let Some(id) = text(row, "PaymentMethodID") {
+            let usable =
+                boolean(row, "Active") != Some(false) && boolean(row, "UseInAR") != Some(false);
+            if usable {
+                store.payment_methods.insert(id);
+            } else {
+                store.payment_methods.remove(&id);
+            }
+        }
+    }
     if kind == Kind::Payment {
         for o in details(row, "OrdersToApply") {
             if let (Some(t), Some(n)) = (text(o, "OrderType"), text(o, "OrderNbr")) {

@@ -32,6 +32,8 @@ pub enum Kind {
     Tax,
     /// `ShipVia` (CS207500).
     ShipVia,
+    /// `PaymentMethod` (CA204000), with its `AllowedCashAccounts`.
+    PaymentMethod,
     /// `Warehouse` (IN204000).
     Warehouse,
     /// `InventorySummaryInquiry` (IN401000): an inquiry, read with PUT.
@@ -40,7 +42,7 @@ pub enum Kind {
 
 impl Kind {
     /// Every entity.
-    pub const ALL: [Kind; 13] = [
+    pub const ALL: [Kind; 14] = [
         Kind::Customer,
         Kind::StockItem,
         Kind::NonStockItem,
@@ -52,6 +54,7 @@ impl Kind {
         Kind::TaxZone,
         Kind::Tax,
         Kind::ShipVia,
+        Kind::PaymentMethod,
         Kind::Warehouse,
         Kind::InventorySummaryInquiry,
     ];
@@ -70,6 +73,7 @@ impl Kind {
             Kind::TaxZone => "TaxZone",
             Kind::Tax => "Tax",
             Kind::ShipVia => "ShipVia",
+            Kind::PaymentMethod => "PaymentMethod",
             Kind::Warehouse => "Warehouse",
             Kind::InventorySummaryInquiry => "InventorySummaryInquiry",
         }
@@ -92,6 +96,7 @@ impl Kind {
             Kind::TaxZone => &["TaxZoneID"],
             Kind::Tax => &["TaxID"],
             Kind::ShipVia => &["CarrierID"],
+            Kind::PaymentMethod => &["PaymentMethodID"],
             Kind::Warehouse => &["WarehouseID"],
             Kind::InventorySummaryInquiry => &[],
         }
@@ -129,6 +134,7 @@ impl Kind {
             Kind::TaxZone => &["ApplicableTaxes"],
             Kind::Tax => &[],
             Kind::ShipVia => &[],
+            Kind::PaymentMethod => &["AllowedCashAccounts", "ProcessingCenters"],
             Kind::Warehouse => &[],
             Kind::InventorySummaryInquiry => &["Results"],
         }
@@ -200,6 +206,7 @@ impl Kind {
             Kind::TaxZone => &["TaxZoneID"],
             Kind::Tax => &["TaxID"],
             Kind::ShipVia => &["CarrierID"],
+            Kind::PaymentMethod => &["PaymentMethodID", "Active", "UseInAR"],
             Kind::Warehouse => &["WarehouseID", "Active"],
             Kind::InventorySummaryInquiry => &[],
         }

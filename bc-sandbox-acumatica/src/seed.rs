@@ -48,9 +48,6 @@ fn put(store: &mut Store, kind: Kind, body: Value) {
 /// Fills a fresh store.
 pub fn seed(store: &mut Store, seed: u64, erp_orders: usize) {
     store.accounts = ACCOUNTS.iter().map(|a| a.0.to_string()).collect();
-    store.payment_methods = ["CARD", "CHECK", "CASH", "PAYPAL", "WIRE", "GIFTCARD"]
-        .map(String::from)
-        .into();
     store.customer_classes = ["DEFAULT", "WEB", "RETAIL", "WHOLESALE", "INTERCO"]
         .map(String::from)
         .into();
@@ -63,6 +60,46 @@ pub fn seed(store: &mut Store, seed: u64, erp_orders: usize) {
             store,
             Kind::Warehouse,
             json!({"WarehouseID": {"value": w}, "Description": {"value": d}, "Active": {"value": true}}),
+        );
+    }
+    // Payment methods and the cash accounts each may deposit to (what a payment names).
+    for (id, d, means, cash) in [
+        (
+            "CARD",
+            "Credit card",
+            "Credit Card",
+            &["10200", "10100"][..],
+        ),
+        ("CHECK", "Check", "Check", &["10100", "10200"][..]),
+        ("CASH", "Cash", "Cash/Check", &["10100", "10200"][..]),
+        ("PAYPAL", "PayPal", "Cash/Check", &["10300", "10200"][..]),
+        ("WIRE", "Wire transfer", "Cash/Check", &["10100"][..]),
+        (
+            "GIFTCARD",
+            "Gift card / store credit",
+            "Cash/Check",
+            &["24000", "24100"][..],
+        ),
+    ] {
+        let allowed: Vec<Value> = cash
+            .iter()
+            .map(|a| {
+                let name = ACCOUNTS
+                    .iter()
+                    .find(|x| x.0 == *a)
+                    .map(|x| x.1)
+                    .unwrap_or(a);
+                json!({"CashAccount": {"value": a}, "Description": {"value": name},
+                       "UseInAR": {"value": true}, "UseInAP": {"value": false}})
+            })
+            .collect();
+        put(
+            store,
+            Kind::PaymentMethod,
+            json!({"PaymentMethodID": {"value": id}, "Description": {"value": d},
+                   "MeansOfPayment": {"value": means}, "Active": {"value": true},
+                   "UseInAR": {"value": true}, "UseInAP": {"value": false},
+                   "AllowedCashAccounts": allowed}),
         );
     }
     for (id, d) in [

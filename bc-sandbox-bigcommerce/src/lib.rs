@@ -370,6 +370,7 @@ impl BigCommerceSandbox {
             .with_state(a.clone());
         let state_route = Router::new()
             .route("/__sandbox/state", get(state_handler))
+            .route("/__sandbox/credentials", get(credentials_handler))
             .with_state(self.clone());
         // The payments host (`https://payments.bigcommerce.com/stores/{store_hash}/payments`),
         // authenticated by a payment access token instead of X-Auth-Token.
@@ -644,6 +645,13 @@ impl BigCommerceSandbox {
 
 async fn state_handler(State(s): State<BigCommerceSandbox>) -> Response {
     Json(s.state_json()).into_response()
+}
+
+/// `GET /__sandbox/credentials`: the store hash and the API token this sandbox accepts (what a
+/// merchant copies from the control panel), for `bcsync init --from-sandbox`. A sandbox-only
+/// route on a loopback server; the real API has nothing like it.
+async fn credentials_handler(State(s): State<BigCommerceSandbox>) -> Response {
+    Json(s.credentials_json()).into_response()
 }
 
 /// A customer of the sandbox store, for tests and demos (B2B company and customer group).

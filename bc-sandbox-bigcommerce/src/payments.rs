@@ -153,7 +153,7 @@ fn luhn(number: &str) -> bool {
         }
         sum += d;
     }
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 /// `POST https://payments.bigcommerce.com/stores/{store_hash}/payments`.

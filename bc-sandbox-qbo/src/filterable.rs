@@ -88,6 +88,8 @@ pub fn filterable(kind: EntityKind) -> &'static [&'static str] {
         ],
         EntityKind::Class | EntityKind::Department => &["Name", "FullyQualifiedName", "Active"],
         EntityKind::TaxCode | EntityKind::TaxRate => &["Name", "Active"],
+        // paymentmethod: Name (the XSD marks `Active` filterable for QuickBooks Desktop only).
+        EntityKind::PaymentMethod => &["Name"],
         EntityKind::CompanyInfo | EntityKind::Preferences => &[],
     }
 }

@@ -360,6 +360,23 @@ pub fn seed(books: &mut Books, company_name: &str) {
         );
     }
 
+    // Payment methods: what a new company starts with (Cheque in a UK company).
+    for (name, ty) in [
+        ("Cash", "NON_CREDIT_CARD"),
+        (if us { "Check" } else { "Cheque" }, "NON_CREDIT_CARD"),
+        ("Visa", "CREDIT_CARD"),
+        ("MasterCard", "CREDIT_CARD"),
+        ("Discover", "CREDIT_CARD"),
+        ("American Express", "CREDIT_CARD"),
+        ("Diners Club", "CREDIT_CARD"),
+    ] {
+        insert(
+            books,
+            EntityKind::PaymentMethod,
+            json!({ "Name": name, "Active": true, "Type": ty }),
+        );
+    }
+
     // The company itself.
     let country = if us { "US" } else { "GB" };
     insert(

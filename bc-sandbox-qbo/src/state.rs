@@ -36,6 +36,8 @@ pub enum EntityKind {
     JournalEntry,
     /// Customer payment.
     Payment,
+    /// Payment method (Cash, Check, Visa…): `PaymentMethodRef` of payments and receipts.
+    PaymentMethod,
     /// Company preferences.
     Preferences,
     /// Refund receipt.
@@ -52,7 +54,7 @@ pub enum EntityKind {
 
 impl EntityKind {
     /// Every kind, in a stable order.
-    pub const ALL: [EntityKind; 18] = [
+    pub const ALL: [EntityKind; 19] = [
         EntityKind::Account,
         EntityKind::Class,
         EntityKind::CompanyInfo,
@@ -65,6 +67,7 @@ impl EntityKind {
         EntityKind::Item,
         EntityKind::JournalEntry,
         EntityKind::Payment,
+        EntityKind::PaymentMethod,
         EntityKind::Preferences,
         EntityKind::RefundReceipt,
         EntityKind::SalesReceipt,
@@ -88,6 +91,7 @@ impl EntityKind {
             EntityKind::Item => "Item",
             EntityKind::JournalEntry => "JournalEntry",
             EntityKind::Payment => "Payment",
+            EntityKind::PaymentMethod => "PaymentMethod",
             EntityKind::Preferences => "Preferences",
             EntityKind::RefundReceipt => "RefundReceipt",
             EntityKind::SalesReceipt => "SalesReceipt",
@@ -140,6 +144,7 @@ impl EntityKind {
                 | EntityKind::Department
                 | EntityKind::Employee
                 | EntityKind::Item
+                | EntityKind::PaymentMethod
                 | EntityKind::TaxCode
                 | EntityKind::TaxRate
                 | EntityKind::Vendor

@@ -4,11 +4,14 @@ pub mod connect;
 pub mod demo;
 pub mod exit;
 pub mod init;
+pub mod listen;
 pub mod logging;
 pub mod out;
+pub mod report;
 pub mod sandbox;
 pub mod service;
 pub mod status;
+pub mod webhooks;
 
 /// Prints `value` as one line of JSON on stdout.
 pub fn print_json<T: serde::Serialize>(value: &T) -> exit::CliResult {

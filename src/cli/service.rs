@@ -235,27 +235,53 @@ pub async fn sync(config: &Path, job: &str, json: bool) -> CliResult {
 
 /// `bcsync run`: the service, every job on its interval until Ctrl-C or SIGTERM. Either
 /// signal lets the current job finish its current write, record it and release its lease;
-/// a second signal stops at once (the write journal makes that safe too).
-pub async fn run(config: &Path) -> CliResult {
+/// a second signal stops at once (the write journal makes that safe too). With `listen`,
+/// serves webhooks, `/healthz`, `/readyz` and `/metrics` there (see [`super::listen`]).
+pub async fn run(config: &Path, listen: Option<std::net::SocketAddr>) -> CliResult {
     let settings = load(config)?;
+    if let Some(addr) = listen {
+        // Refuse a reachable address without secrets before connecting anywhere.
+        super::listen::server_config(&settings, addr)?;
+    }
     let engine = Arc::new(connect(config, &settings).await?);
     let intervals = Scheduler::intervals_from(&settings);
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let (scheduler, handle) = Scheduler::new(engine, intervals);
+    let (scheduler, handle) = Scheduler::new(engine.clone(), intervals.clone());
     let scheduler = scheduler.with_reports(tx).run_at_start(true);
+    let liveness = Arc::new(super::listen::Liveness::default());
+    let server = match listen {
+        Some(addr) => Some(
+            super::listen::start(
+                addr,
+                &settings,
+                engine.clone(),
+                handle.clone(),
+                liveness.clone(),
+                intervals,
+            )
+            .await?,
+        ),
+        None => None,
+    };
     tracing::info!(config = %config.display(), "running; Ctrl-C or SIGTERM to stop");
     let mut task = tokio::spawn(scheduler.run());
     let mut stopping = false;
     loop {
         tokio::select! {
             run = rx.recv() => match run {
-                Some(run) => match run.result {
-                    Ok(r) => tracing::info!(
-                        job = %run.job, seen = r.seen, done = r.done, skipped = r.skipped,
-                        adopted = r.adopted, failed = r.failed.len(), "job run"
-                    ),
-                    Err(e) => tracing::warn!(job = %run.job, error = %e, "job run failed"),
-                },
+                Some(run) => {
+                    liveness.finished(run.job);
+                    if server.is_some() {
+                        super::listen::record_run(&engine, run.job, &run.result).await;
+                    }
+                    match run.result {
+                        Ok(r) => tracing::info!(
+                            job = %run.job, seen = r.seen, done = r.done, skipped = r.skipped,
+                            adopted = r.adopted, failed = r.failed.len(), "job run"
+                        ),
+                        Err(e) => tracing::warn!(job = %run.job, error = %e, "job run failed"),
+                    }
+                }
                 None => break,
             },
             signal = stop_signal() => {
@@ -270,15 +296,22 @@ pub async fn run(config: &Path) -> CliResult {
             }
             done = &mut task => {
                 done.map_err(|e| format!("the scheduler stopped: {e}"))?;
-                return Ok(());
+                break;
             }
         }
     }
-    match task.await {
-        Ok(()) => Ok(()),
-        Err(e) if e.is_cancelled() => Ok(()),
-        Err(e) => Err(format!("the scheduler stopped: {e}").into()),
+    if let Some(server) = server {
+        let _ = server.shutdown().await;
     }
+    if !task.is_finished() {
+        match task.await {
+            Ok(()) => {}
+            Err(e) if e.is_cancelled() => {}
+            Err(e) => return Err(format!("the scheduler stopped: {e}").into()),
+        }
+    }
+    tracing::info!("stopped");
+    Ok(())
 }
 
 /// Waits for Ctrl-C or (on Unix) SIGTERM; returns which.

@@ -2,16 +2,19 @@
 //! call (a batch: one transaction, each document in its own savepoint).
 //!
 //! - [`feeds`]: the change feeds the engine reads (shipments, availability, statuses);
-//! - [`erp_orders`]: orders entered in the ERP, offered to the storefront and linked (E1).
+//! - [`erp_orders`]: orders entered in the ERP, offered to the storefront and linked (E1);
+//! - [`catalog`]: the tax areas, accounts, receipt types and ship vias settings name.
 
+mod catalog;
 mod erp_orders;
 mod feeds;
 
 use bc_core::{
     async_trait, Client, ClientKey, ClientRef, CreditMemo, Cursor, Decimal, DocumentKind,
     DocumentStatus, ErrorKind, ImportId, InventoryLevel, ItemKey, ItemRef, ItemType, JournalEntry,
-    Ledger, LedgerCapabilities, LedgerDocument, LedgerOrder, LedgerRef, LedgerShipment, NewItem,
-    OrderId, Page, ReceiptPosting, RefundId, Result, SalesDocument, TaxModel,
+    Ledger, LedgerCapabilities, LedgerCatalog, LedgerDocument, LedgerOrder, LedgerRef,
+    LedgerShipment, NewItem, OrderId, Page, ReceiptPosting, RefundId, Result, SalesDocument,
+    TaxModel,
 };
 
 use crate::db::orders::find_by_import_id;
@@ -247,6 +250,12 @@ impl Ledger for Erp {
         storefront_order: &OrderId,
     ) -> Result<()> {
         erp_orders::link_storefront_order(self, at, storefront_order).await
+    }
+
+    /// Tax areas (no rate: the ERP keeps none), the chart of accounts, receipt types and ship
+    /// vias, each by the code the settings write (see `ledger/catalog.rs`).
+    async fn catalog(&self) -> Result<LedgerCatalog> {
+        catalog::catalog(self).await
     }
 
     async fn documents_total(&self, import_ids: &[ImportId]) -> Result<Decimal> {

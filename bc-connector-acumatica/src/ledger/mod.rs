@@ -9,8 +9,10 @@
 //! One file per concern: [`parties`] (customers and items), [`documents`] (sales orders and
 //! invoices, their tenders, links to storefront orders), [`money`] (payments, credit memos,
 //! GL journals), [`feeds`] (shipments, availability, document statuses, ERP-originated
-//! orders); this file holds the trait impl, which only forwards.
+//! orders), [`catalog`] (the taxes, cash accounts, payment methods and ship vias settings
+//! name); this file holds the trait impl, which only forwards.
 
+pub mod catalog;
 pub mod documents;
 pub mod feeds;
 pub mod money;
@@ -21,8 +23,8 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use bc_core::{
     Client, ClientKey, ClientRef, CreditMemo, DocumentKind, Error, ErrorKind, ImportId, ItemKey,
-    ItemRef, JournalEntry, Ledger, LedgerCapabilities, LedgerDocument, LedgerRef, NewItem,
-    ReceiptPosting, RefundId, Result, SalesDocument, TaxModel,
+    ItemRef, JournalEntry, Ledger, LedgerCapabilities, LedgerCatalog, LedgerDocument, LedgerRef,
+    NewItem, ReceiptPosting, RefundId, Result, SalesDocument, TaxModel,
 };
 use bc_core::{Cursor, DocumentStatus, InventoryLevel, LedgerOrder, LedgerShipment, OrderId, Page};
 use serde_json::Value;
@@ -202,5 +204,11 @@ impl Ledger for AcumaticaLedger {
         storefront_order: &OrderId,
     ) -> Result<()> {
         self.link_order(at, storefront_order).await
+    }
+
+    /// Taxes by `TaxID`, the cash accounts active AR payment methods allow, those payment
+    /// methods and the ship vias (see [`catalog`]).
+    async fn catalog(&self) -> Result<LedgerCatalog> {
+        self.read_catalog().await
     }
 }

@@ -4,8 +4,10 @@
 //! - [`parties`]: clients and items;
 //! - [`money`]: receipts, credit memos, payout journals, document updates;
 //! - [`warehouse`]: posted shipments with tracking, availability per location;
-//! - [`setup`]: the company's tax areas/groups, currencies, locations and journals.
+//! - [`setup`]: the company's tax areas/groups, currencies, locations and journals;
+//! - [`catalog`]: the tax codes, accounts, payment and shipment methods settings name.
 
+pub mod catalog;
 pub mod documents;
 pub mod money;
 pub mod parties;
@@ -17,8 +19,9 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use bc_core::{
     Client, ClientKey, ClientRef, CreditMemo, Cursor, DocumentKind, ImportId, InventoryLevel,
-    ItemKey, ItemRef, JournalEntry, Ledger, LedgerCapabilities, LedgerDocument, LedgerRef,
-    LedgerShipment, NewItem, Page, ReceiptPosting, RefundId, Result, SalesDocument, TaxModel,
+    ItemKey, ItemRef, JournalEntry, Ledger, LedgerCapabilities, LedgerCatalog, LedgerDocument,
+    LedgerRef, LedgerShipment, NewItem, Page, ReceiptPosting, RefundId, Result, SalesDocument,
+    TaxModel,
 };
 use tokio::sync::OnceCell;
 
@@ -195,6 +198,12 @@ impl Ledger for Bc365Ledger {
 
     async fn availability(&self, warehouse: &str, since: &Cursor) -> Result<Page<InventoryLevel>> {
         self.available(warehouse, since).await
+    }
+
+    /// `AREA/GROUP` and `GROUP` tax codes, posting G/L accounts by number, payment and
+    /// shipment methods by code (see [`catalog`]).
+    async fn catalog(&self) -> Result<LedgerCatalog> {
+        self.read_catalog().await
     }
 
     async fn post_sales_documents(&self, docs: &[SalesDocument]) -> Vec<Result<LedgerRef>> {

@@ -80,4 +80,59 @@ impl BigCommerce {
         }
         Ok(ids)
     }
+
+    /// The store's webhooks (`GET /v3/hooks`, every page).
+    pub async fn webhooks(&self) -> Result<Vec<Webhook>> {
+        let what = "webhooks";
+        let mut out = Vec::new();
+        let mut page = 1u32;
+        loop {
+            let req = ApiRequest::get("/v3/hooks")
+                .query("limit", MAX_PAGE)
+                .query("page", page);
+            let body = get_json(&self.client, req, what).await?;
+            let (items, _) = v3_page(&body, what)?;
+            let n = items.len();
+            for h in items {
+                let o = Obj::of(h, what, "")?;
+                out.push(Webhook {
+                    id: o.id("id")?,
+                    scope: o.text("scope")?.to_string(),
+                    destination: o.text("destination")?.to_string(),
+                    is_active: h.get("is_active").and_then(Value::as_bool).unwrap_or(false),
+                });
+            }
+            if n < MAX_PAGE as usize {
+                return Ok(out);
+            }
+            page += 1;
+        }
+    }
+
+    /// Deletes every webhook whose destination is `destination` (`DELETE /v3/hooks/{id}`);
+    /// returns the ids deleted.
+    pub async fn remove_webhooks(&self, destination: &str) -> Result<Vec<String>> {
+        let mut removed = Vec::new();
+        for hook in self.webhooks().await? {
+            if hook.destination == destination {
+                let req = ApiRequest::delete("/v3/hooks/{id}").path_param("id", &hook.id);
+                self.client.send(req).await?;
+                removed.push(hook.id);
+            }
+        }
+        Ok(removed)
+    }
+}
+
+/// A registered webhook.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Webhook {
+    /// Its id.
+    pub id: String,
+    /// The event scope (`store/order/created`…).
+    pub scope: String,
+    /// Where deliveries go.
+    pub destination: String,
+    /// Whether BigCommerce delivers to it.
+    pub is_active: bool,
 }

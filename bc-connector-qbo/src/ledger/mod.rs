@@ -9,7 +9,8 @@
 //! - [`documents`]: invoices and sales receipts (search first, 30 per `/batch`, totals checked);
 //! - [`receipts`]: payments; [`credits`]: credit memos and refund receipts (applied to their
 //!   invoice); [`journals`]: journals and deposits;
-//! - [`feeds`]: shipments, availability and invoice statuses read back from QBO.
+//! - [`feeds`]: shipments, availability and invoice statuses read back from QBO;
+//! - [`catalog`]: the tax codes, accounts and payment methods settings name.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -18,8 +19,8 @@ use async_trait::async_trait;
 use bc_core::{
     Client, ClientKey, ClientRef, CreditMemo, Currency, Cursor, DocumentKind, DocumentStatus,
     Error, ImportId, InventoryLevel, ItemKey, ItemRef, JournalEntry, Ledger, LedgerCapabilities,
-    LedgerDocument, LedgerRef, LedgerShipment, NewItem, Page, ReceiptPosting, RefundId, Result,
-    SalesDocument, TaxModel,
+    LedgerCatalog, LedgerDocument, LedgerRef, LedgerShipment, NewItem, Page, ReceiptPosting,
+    RefundId, Result, SalesDocument, TaxModel,
 };
 use bc_http::HttpTransport;
 
@@ -29,6 +30,7 @@ use crate::error::PLATFORM;
 use crate::mapping::{self, RefKey, TaxCodeInfo, TaxStyle, MAX_DISPLAY_NAME};
 use crate::wire::{self, Entity, Envelope, Ref, Written};
 
+pub mod catalog;
 pub mod clients;
 pub mod credits;
 pub mod documents;
@@ -404,6 +406,12 @@ impl Ledger for QboLedger {
     /// an item of that name exists.
     async fn create_items(&self, items: &[NewItem]) -> Vec<Result<ItemRef>> {
         self.create_item_batch(items).await
+    }
+
+    /// Tax codes (with their combined rate), accounts and payment methods by name, in one
+    /// `/batch` of queries; `ship_vias` is unknown (QBO has no ship-via list). See [`catalog`].
+    async fn catalog(&self) -> Result<LedgerCatalog> {
+        self.read_catalog().await
     }
 
     /// Up to 30 payments per `/batch` request.

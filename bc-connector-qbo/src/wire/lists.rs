@@ -34,6 +34,9 @@ pub struct TaxCode {
     /// Name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// Description.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
     /// Active.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
@@ -70,6 +73,9 @@ pub struct Account {
     /// Name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// Fully qualified name (`Parent:Child` for a sub-account).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fully_qualified_name: Option<String>,
     /// Account number (when account numbers are on).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub acct_num: Option<String>,
@@ -97,6 +103,12 @@ pub struct Named {
     /// Fully qualified name (`Parent:Child`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fully_qualified_name: Option<String>,
+    /// Active.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub active: Option<bool>,
+    /// PaymentMethod `Type`: `CREDIT_CARD` or `NON_CREDIT_CARD`.
+    #[serde(rename = "Type", default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
 }
 
 /// `CurrencyPrefs`.

@@ -12,6 +12,7 @@ use std::fmt;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer};
 
+use super::describe;
 use crate::error::{Error, Result};
 
 /// The TOML table of one platform section, without its `platform` key.
@@ -59,8 +60,8 @@ impl PlatformSettings {
 
     /// Reads a section from TOML text holding only its keys (`platform = "…"` included).
     pub fn from_toml_str(section: &str, text: &str) -> Result<Self> {
-        let table: PlatformTable = toml::from_str(text)
-            .map_err(|e| Error::config(section, e.to_string().trim().to_string()))?;
+        let table: PlatformTable =
+            toml::from_str(text).map_err(|e| describe::syntax_error(section, text, &e))?;
         Self::from_table(section, table)
     }
 
@@ -70,12 +71,18 @@ impl PlatformSettings {
         let platform = match table.remove("platform") {
             Some(toml::Value::String(s)) if !s.trim().is_empty() => s,
             Some(other) => {
-                return Err(Error::config(
+                return Err(Error::config_value(
                     &key,
-                    format!("`{other}` is not a platform name"),
+                    &describe::show_value(&key, &other),
+                    "expected the name of a platform, like \"bigcommerce\" or \"qbo\"",
                 ))
             }
-            None => return Err(Error::config(&key, "is required (which platform?)")),
+            None => {
+                return Err(Error::config(
+                    &key,
+                    "is required: which platform (like \"bigcommerce\" or \"qbo\")?",
+                ))
+            }
         };
         Ok(PlatformSettings::new(section, platform, table))
     }
@@ -90,9 +97,11 @@ impl PlatformSettings {
         if self.platform == platform {
             Ok(())
         } else {
-            Err(Error::config(
-                &self.key("platform"),
-                format!("expected `{platform}`, found `{}`", self.platform),
+            let key = self.key("platform");
+            Err(Error::config_value(
+                &key,
+                &describe::show_value(&key, &toml::Value::String(self.platform.clone())),
+                format!("expected \"{platform}\" here"),
             ))
         }
     }
@@ -115,36 +124,20 @@ impl PlatformSettings {
     }
 }
 
-/// Deserializes `T` from `table`, naming `<section>.<path>` in errors.
+/// Deserializes `T` from `table`, naming `<section>.<path>` in errors: unknown keys (with the
+/// known ones listed), missing keys, and bad values with the value as written (`******` for
+/// a secret key) and the expected kind in words (see [`describe`]).
 pub fn parse_table<T: DeserializeOwned>(section: &str, table: PlatformTable) -> Result<T> {
-    let value = toml::Value::Table(table);
-    serde_path_to_error::deserialize::<_, T>(value).map_err(|e| {
-        let path = e.path().to_string();
-        let inner = e.into_inner().to_string();
-        let mut key = section.to_string();
-        if !path.is_empty() && path != "." {
-            key = format!("{key}.{path}");
-        }
-        for (prefix, problem) in [
-            ("missing field `", "is required"),
-            ("unknown field `", "is not a known key"),
-        ] {
-            if let Some(rest) = inner.strip_prefix(prefix) {
-                let name = rest.split('`').next().unwrap_or_default();
-                if !key.ends_with(&format!(".{name}")) {
-                    key = format!("{key}.{name}");
-                }
-                let expected = rest.split_once(", ").map(|(_, x)| x).unwrap_or_default();
-                let msg = if expected.is_empty() {
-                    problem.to_string()
-                } else {
-                    format!("{problem} ({expected})")
-                };
-                return Error::config(&key, msg);
-            }
-        }
-        Error::config(&key, inner)
-    })
+    describe::deserialize(section, toml::Value::Table(table))
+}
+
+/// Deserializes `T` from TOML text holding the keys of section `section` (a connector's own
+/// settings file, a test's table): a syntax error names the line, the column and the key,
+/// never the text of the line; other errors as [`parse_table`].
+pub fn parse_toml<T: DeserializeOwned>(section: &str, text: &str) -> Result<T> {
+    let table: PlatformTable =
+        toml::from_str(text).map_err(|e| describe::syntax_error(section, text, &e))?;
+    parse_table(section, table)
 }
 
 /// `#[serde(deserialize_with)]` of `Settings::storefront`.

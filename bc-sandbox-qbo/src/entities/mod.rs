@@ -209,6 +209,7 @@ fn complete(
             names::complete_person(books, kind, row, existing, id)
         }
         EntityKind::Item => names::complete_item(books, row, existing, id),
+        EntityKind::PaymentMethod => names::complete_payment_method(books, row, id),
         EntityKind::Account | EntityKind::Class | EntityKind::Department => {
             names::complete_named(books, kind, row, existing, id)
         }

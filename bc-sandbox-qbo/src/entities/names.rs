@@ -284,6 +284,49 @@ pub(crate) fn complete_named(
     Ok(())
 }
 
+/// Longest payment method `Name` QBO accepts (Intuit's PaymentMethod reference: 31
+/// characters; the XSD's "QBO: 15" would refuse QBO's own "American Express").
+pub(crate) const MAX_PAYMENT_METHOD_NAME: usize = 31;
+
+/// PaymentMethod: `Name` required, unique (any case, inactive ones included), at most 31
+/// characters; `Type` `CREDIT_CARD` or `NON_CREDIT_CARD` when given.
+pub(crate) fn complete_payment_method(
+    books: &Books,
+    row: &mut Value,
+    id: u64,
+) -> Result<(), QboError> {
+    let name = text(row, "Name")
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .ok_or_else(|| QboError::required("Name"))?
+        .to_string();
+    if name.chars().count() > MAX_PAYMENT_METHOD_NAME {
+        return Err(QboError::invalid_value("Name", "longer than 31 characters"));
+    }
+    let folded = name.to_lowercase();
+    let clash = books
+        .table(EntityKind::PaymentMethod)
+        .into_iter()
+        .flat_map(|t| t.rows.iter())
+        .any(|(oid, r)| {
+            *oid != id && text(r, "Name").map(str::to_lowercase).as_deref() == Some(&folded)
+        });
+    if clash {
+        return Err(QboError::duplicate_name("payment method"));
+    }
+    if let Some(t) = row.get("Type") {
+        if !matches!(t.as_str(), Some("CREDIT_CARD" | "NON_CREDIT_CARD")) {
+            return Err(QboError::invalid_value(
+                "Type",
+                "expected CREDIT_CARD or NON_CREDIT_CARD",
+            ));
+        }
+    }
+    obj_mut(row).insert("Name".into(), json!(name));
+    default_field(row, "Active", json!(true));
+    Ok(())
+}
+
 /// QBO's classification of an account type.
 pub(crate) fn classification(account_type: &str) -> Option<&'static str> {
     Some(match account_type {

@@ -37,6 +37,7 @@ pub(crate) fn complete(
     } else {
         resolve_ref(books, row, "DepositToAccountRef", EntityKind::Account)?;
     }
+    resolve_ref(books, row, "PaymentMethodRef", EntityKind::PaymentMethod)?;
 
     // What this payment applied before (on update) is available again.
     let mut previously: HashMap<Key, Decimal> = HashMap::new();

@@ -454,6 +454,7 @@ pub(crate) fn complete(
             } else {
                 resolve_ref(books, row, "DepositToAccountRef", EntityKind::Account)?;
             }
+            resolve_ref(books, row, "PaymentMethodRef", EntityKind::PaymentMethod)?;
         }
         _ => {}
     }

@@ -532,6 +532,7 @@ pub(super) async fn run(args: DemoArgs) -> Result<Summary, String> {
     };
     let summary = Summary {
         orders_seen: seen.len(),
+        settings_file: None,
         posted: kinds.documents.posted,
         exceptions: kinds.documents.excepted,
         exception_reasons,
@@ -1384,6 +1385,7 @@ pub(super) async fn run_kills(args: DemoArgs) -> Result<Summary, String> {
     let kinds = r.kinds;
     let summary = Summary {
         orders_seen: seen.len(),
+        settings_file: None,
         posted: kinds.documents.posted,
         exceptions: kinds.documents.excepted,
         exception_reasons: r.exception_reasons,

@@ -414,6 +414,7 @@ pub(super) async fn run(args: DemoArgs) -> Result<Summary, String> {
     };
     let summary = Summary {
         orders_seen: seen.len(),
+        settings_file: None,
         posted: documents.len(),
         exceptions: in_exceptions,
         exception_reasons,

@@ -687,6 +687,7 @@ pub(super) async fn run(args: DemoArgs) -> Result<Summary, String> {
     };
     let summary = Summary {
         orders_seen: seen.len(),
+        settings_file: None,
         posted: r.documents.posted,
         exceptions: r.documents.excepted,
         exception_reasons: r.exception_reasons,

@@ -171,6 +171,9 @@ pub struct Summary {
     pub jobs: BTreeMap<String, String>,
     /// Wall time.
     pub elapsed_ms: u128,
+    /// A working settings file for this pair, written into the demo's folder to start from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub settings_file: Option<String>,
     /// With `--kills`: kills, per-kind reconciliation, malformed orders.
     #[serde(flatten)]
     pub killed: Option<reconcile::KillSummary>,
@@ -180,7 +183,7 @@ pub struct Summary {
 }
 
 /// Runs the demo and returns its summary: in-process, or with `--kills` as child processes.
-pub async fn run(args: DemoArgs) -> Result<Summary, String> {
+pub async fn run(mut args: DemoArgs) -> Result<Summary, String> {
     if !(0.0..=1.0).contains(&args.faults) {
         return Err(format!(
             "--faults {} must be between 0.0 and 1.0",
@@ -200,12 +203,52 @@ pub async fn run(args: DemoArgs) -> Result<Summary, String> {
     if args.storefront == DemoStorefront::Magento && args.ledger == DemoLedger::Qbo {
         return Err("--storefront magento --ledger qbo: not a demo pair (use --ledger acctvantage, bc365 or acumatica)".into());
     }
-    match (args.kills > 0, original) {
+    let dir = work_dir(&args)?;
+    args.dir = Some(dir.clone());
+    let settings_file = write_settings_file(&args, &dir)?;
+    let mut summary = match (args.kills > 0, original) {
         (true, true) => kills::run(args).await,
         (false, true) => inprocess::run(args).await,
         (true, false) => cycle::run_kills(args).await,
         (false, false) => cycle::run(args).await,
+    }?;
+    summary.settings_file = settings_file;
+    Ok(summary)
+}
+
+/// Writes `bcsync.toml` into the demo's folder: the demo's settings for this pair, pointing
+/// at the folder's state store (and, for the embedded ERP, its database), so that a user can
+/// start from a working file (`bcsync sandbox bigcommerce` serves a store to point it at).
+fn write_settings_file(args: &DemoArgs, dir: &std::path::Path) -> Result<Option<String>, String> {
+    if args.storefront != DemoStorefront::Bigcommerce
+        || !matches!(args.ledger, DemoLedger::Acctvantage | DemoLedger::Qbo)
+    {
+        return Ok(None);
     }
+    let mut text = demo_settings_text(args.ledger)?;
+    text = text.replacen(
+        "[storefront]\n",
+        "[storefront]\n# The demo ran its store in-process. To sync a store of your own, start one with\n# `bcsync sandbox bigcommerce --orders 100` and set its URL here:\n# base_url = \"http://127.0.0.1:PORT\"\n",
+        1,
+    );
+    if args.ledger == DemoLedger::Acctvantage {
+        text = text.replacen(
+            "[ledger]\nplatform = \"acctvantage\"\n",
+            &format!(
+                "[ledger]\nplatform = \"acctvantage\"\npath = {:?}\n",
+                dir.join("erp.sqlite").to_string_lossy()
+            ),
+            1,
+        );
+    }
+    text.push_str(&format!("\n[state]\nurl = {:?}\n", state_url(args, dir)));
+    if Settings::from_toml_str(&text).is_err() {
+        // Never hand a user a file that does not load.
+        return Ok(None);
+    }
+    let path = dir.join("bcsync.toml");
+    std::fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    Ok(Some(path.to_string_lossy().into_owned()))
 }
 
 /// The state store URL of a demo run: `--state`, or the SQLite file in its folder.
@@ -396,6 +439,9 @@ pub fn print(summary: &Summary, ledger: DemoLedger) {
         for (order, why) in &k.malformed_orders {
             outln!("  malformed order {order}: {why}");
         }
+    }
+    if let Some(f) = &summary.settings_file {
+        outln!("  settings to start from: {f}");
     }
     if let Some(p) = &summary.platforms {
         outln!(
