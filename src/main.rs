@@ -57,11 +57,18 @@ enum Command {
         #[arg(long, default_value_t = 600)]
         timeout_secs: u64,
     },
-    /// Checks a settings file.
+    /// Checks a settings file: it parses, names platforms this build has, every `env:` secret
+    /// is set, the state store opens. With `--online`, also connects to both platforms and
+    /// plans every waiting order without writing anything: every missing or invalid mapping
+    /// is listed once with the orders it blocks and the settings line to add (exit 3 when a
+    /// run would not be clean).
     Check {
         /// The settings file.
         #[arg(long, default_value = "bcsync.toml")]
         config: std::path::PathBuf,
+        /// Connect and plan every waiting order (reads only).
+        #[arg(long)]
+        online: bool,
     },
     /// Serves one platform's sandbox on a loopback port and prints its URL and credentials.
     Sandbox(cli::sandbox::SandboxArgs),
@@ -97,6 +104,14 @@ enum Command {
         /// The settings file.
         #[arg(long, default_value = "bcsync.toml")]
         config: std::path::PathBuf,
+        /// Orders only: plan every waiting order and list what would block it, writing
+        /// nothing (the same as `check --online`).
+        #[arg(long)]
+        dry_run: bool,
+        /// Orders only: import this one order now, whatever its status or `sync.start_date`
+        /// (e.g. the original of a refund), then its refunds.
+        #[arg(long)]
+        order: Option<String>,
     },
     /// The exception queue: what could not be synced, and why.
     Exceptions {
@@ -218,7 +233,9 @@ fn main() -> ExitCode {
             }
         }
         Command::Init(args) => runtime.block_on(cli::init::run(args, json)),
-        Command::Check { config } => runtime.block_on(cli::service::check(&config, json)),
+        Command::Check { config, online } => {
+            runtime.block_on(cli::service::check(&config, online, json))
+        }
         Command::Connect {
             platform,
             config,
@@ -240,7 +257,9 @@ fn main() -> ExitCode {
             job,
             once: _,
             config,
-        } => runtime.block_on(cli::service::sync(&config, &job, json)),
+            dry_run,
+            order,
+        } => runtime.block_on(cli::service::sync(&config, &job, dry_run, order, json)),
         Command::Exceptions { config, command } => {
             runtime.block_on(cli::service::exceptions(&config, command, json))
         }
@@ -286,7 +305,7 @@ fn main() -> ExitCode {
 /// returns its exit code.
 fn fail(json: bool, e: &CliError) -> ExitCode {
     eprintln!("bcsync: {e}");
-    if json {
+    if json && !e.json_printed {
         let v = serde_json::json!({
             "error": { "kind": e.exit.as_str(), "code": e.exit as u8, "message": e.message }
         });

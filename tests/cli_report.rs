@@ -96,7 +96,7 @@ fn the_report_reads_as_text_json_html_and_email() {
             "--port",
             "0",
             "--orders",
-            "30",
+            "12",
             "--seed",
             "3",
             "--json",

@@ -26,6 +26,10 @@ fn text(o: &Output) -> (String, String) {
 }
 
 fn settings_for(dir: &Path, base_url: &str, tax_map: bool) -> String {
+    settings_with(dir, base_url, tax_map, true)
+}
+
+fn settings_with(dir: &Path, base_url: &str, tax_map: bool, create_items: bool) -> String {
     let erp = dir.join("erp.sqlite");
     let state = dir.join("state.sqlite");
     let mut s = DEMO_SETTINGS.replace(
@@ -47,6 +51,12 @@ fn settings_for(dir: &Path, base_url: &str, tax_map: bool) -> String {
         let start = s.find("[tax_map]").unwrap();
         let end = s.find("[payment_map]").unwrap();
         s.replace_range(start..end, "[tax_map]\n\n");
+    }
+    if !create_items {
+        s = s.replace(
+            "create_missing_items = true",
+            "create_missing_items = false",
+        );
     }
     s
 }
@@ -120,8 +130,19 @@ fn an_exception_fixed_in_the_settings_is_retried_successfully() {
     let path = dir.join("bcsync.toml");
     let cfg = path.to_str().unwrap();
 
-    // Without a tax map, taxed orders land in the exception queue.
+    // Without a tax map, taxed orders are held for configuration: one cause, exit 4, no
+    // exception per order and no storefront status changed.
     std::fs::write(&path, settings_for(&dir, base, false)).unwrap();
+    let out = bcsync(&["sync", "orders", "--config", cfg]);
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(4), "{stdout}{stderr}");
+    assert!(stderr.contains("tax_map"), "{stderr}");
+    let (list, _) = text(&bcsync(&["exceptions", "list", "--config", cfg]));
+    assert!(!list.lines().any(|l| l.starts_with("order/")), "{list}");
+
+    // Items the ledger lacks, with `create_missing_items` off: a per-order problem, so the
+    // orders land in the exception queue.
+    std::fs::write(&path, settings_with(&dir, base, true, false)).unwrap();
     let out = bcsync(&["sync", "orders", "--config", cfg]);
     let (stdout, stderr) = text(&out);
     // Some orders failed: exit code 3.
@@ -130,8 +151,8 @@ fn an_exception_fixed_in_the_settings_is_retried_successfully() {
     let (list, _) = text(&out);
     let first = list
         .lines()
-        .find(|l| l.starts_with("order/") && l.contains("tax zone"))
-        .unwrap_or_else(|| panic!("no tax exception in:\n{list}\n(sync said: {stdout})"));
+        .find(|l| l.starts_with("order/"))
+        .unwrap_or_else(|| panic!("no order exception in:\n{list}\n(sync said: {stdout})"));
     // `list` prints ids (`order/101`); `show`, `retry` and `resolve` take them.
     let id = first.split_whitespace().next().unwrap().to_string();
     let key = id.trim_start_matches("order/").to_string();
@@ -149,7 +170,7 @@ fn an_exception_fixed_in_the_settings_is_retried_successfully() {
         .unwrap_or_else(|| panic!("no orders row in {s}"));
     assert!(orders["last_run"].is_string(), "{orders}");
     assert!(
-        orders["open_exceptions"]["unmapped_tax_zone"]
+        orders["open_exceptions"]["unknown_item"]
             .as_u64()
             .unwrap_or(0)
             > 0,
@@ -159,14 +180,22 @@ fn an_exception_fixed_in_the_settings_is_retried_successfully() {
     assert!(
         table
             .lines()
-            .any(|l| l.contains("orders") && l.contains("unmapped_tax_zone")),
+            .any(|l| l.contains("orders") && l.contains("unknown_item")),
         "{table}"
     );
     let out = bcsync(&["exceptions", "show", &id, "--config", cfg]);
-    assert!(text(&out).0.contains("tax_map"), "{}", text(&out).0);
+    assert!(
+        text(&out).0.contains("create_missing_items"),
+        "{}",
+        text(&out).0
+    );
     // The key alone, or the entity and the key, name it too.
     let out = bcsync(&["exceptions", "show", &key, "--config", cfg]);
-    assert!(text(&out).0.contains("tax_map"), "{}", text(&out).0);
+    assert!(
+        text(&out).0.contains("create_missing_items"),
+        "{}",
+        text(&out).0
+    );
     let out = bcsync(&[
         "exceptions",
         "show",
@@ -182,7 +211,7 @@ fn an_exception_fixed_in_the_settings_is_retried_successfully() {
     // Retrying before the fix still fails, and says why.
     let out = bcsync(&["exceptions", "retry", &id, "--config", cfg]);
     assert_eq!(out.status.code(), Some(3), "{}", text(&out).1);
-    assert!(text(&out).1.contains("tax zone"), "{}", text(&out).1);
+    assert!(text(&out).1.contains("still fails"), "{}", text(&out).1);
 
     // Fix the settings, retry: posted, and gone from the queue.
     std::fs::write(&path, settings_for(&dir, base, true)).unwrap();
@@ -199,4 +228,93 @@ fn an_exception_fixed_in_the_settings_is_retried_successfully() {
     );
     let (log, _) = text(&bcsync(&["log", "--config", cfg, "--entity", "order"]));
     assert!(log.contains(&key), "{log}");
+}
+
+/// SIGTERM during a backlog sync: `bcsync run` finishes the write in flight, records it,
+/// releases its leases and exits 0; the next run posts the rest, nothing twice.
+#[cfg(unix)]
+#[test]
+fn sigterm_during_a_backlog_leaves_no_lease_and_no_unrecorded_write() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_bcsync"))
+        .args([
+            "sandbox",
+            "bigcommerce",
+            "--port",
+            "0",
+            "--orders",
+            "100",
+            "--seed",
+            "8",
+            "--json",
+        ])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let _sandbox = Killed(child);
+    let v: Value = serde_json::from_str(&line).unwrap();
+    let base = v["base_url"].as_str().unwrap();
+    let dir = temp_dir("cli", "sigterm");
+    let path = dir.join("bcsync.toml");
+    let cfg = path.to_str().unwrap();
+    std::fs::write(&path, settings_for(&dir, base, true)).unwrap();
+    // The store's real quota (150 requests / 30 s) makes ~45 waiting orders (about 5
+    // requests each) a backlog longer than one window; stop it two seconds in.
+    let run = Command::new(env!("CARGO_BIN_EXE_bcsync"))
+        .args(["run", "--config", cfg])
+        .env("RUST_LOG", "info")
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut run = Killed(run);
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    let stopped_at = std::time::Instant::now();
+    assert!(Command::new("kill")
+        .args(["-TERM", &run.0.id().to_string()])
+        .status()
+        .unwrap()
+        .success());
+    let status = run.0.wait().unwrap();
+    let took = stopped_at.elapsed();
+    let mut log = String::new();
+    std::io::Read::read_to_string(&mut run.0.stderr.take().unwrap(), &mut log).unwrap();
+    assert!(status.success(), "{status:?}\n{log}");
+    assert!(log.contains("SIGTERM"), "{log}");
+    // Not the rest of the backlog: the run stopped after its current write (generous bound,
+    // the backlog itself takes minutes at the store's quota).
+    assert!(
+        took < std::time::Duration::from_secs(60),
+        "took {took:?}\n{log}"
+    );
+    // No lease held.
+    let out = bcsync(&["status", "--config", cfg, "--json"]);
+    let rows: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let now = chrono::Utc::now();
+    for r in rows.as_array().unwrap() {
+        let lease = &r["lease"];
+        let held = !lease.is_null()
+            && !lease["owner"].as_str().unwrap_or_default().is_empty()
+            && lease["expires_at"]
+                .as_str()
+                .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+                .is_some_and(|t| t > now);
+        assert!(!held, "a lease is still held: {r}");
+    }
+    // The next run finishes the backlog: every order once.
+    let out = bcsync(&["sync", "orders", "--config", cfg, "--json"]);
+    assert!(out.status.success(), "{}", text(&out).1);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let dups = rt.block_on(async {
+        let erp = bc_connector_acctvantage::Erp::open(dir.join("erp.sqlite"))
+            .await
+            .unwrap();
+        erp.duplicates().await.unwrap()
+    });
+    assert!(dups.is_empty(), "posted twice: {dups:?}");
+    let again = bcsync(&["sync", "orders", "--config", cfg, "--json"]);
+    let r: Value = serde_json::from_slice(&again.stdout).unwrap();
+    assert_eq!(r["done"], 0, "everything was posted by then: {r}");
 }

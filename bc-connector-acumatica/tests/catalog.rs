@@ -64,7 +64,11 @@ async fn the_tenant_lists_taxes_cash_accounts_methods_and_ship_vias() {
             "USPSPRIORITY"
         ]
     );
-    assert!(cat.unknown.is_empty());
+    assert_eq!(
+        cat.unknown,
+        vec!["accounts".to_string()],
+        "GL accounts are not listed"
+    );
     // Three reads, no write.
     let snap = sb.stats().snapshot();
     assert!(snap.total <= 4, "{:?}", snap.by_route);

@@ -15,7 +15,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::breaker::{is_account_level, Breaker};
-use crate::report::{Failure, Job, RunReport};
+use crate::report::{Failure, Job, ProblemGroup, Progress, RunReport};
 use crate::state::{
     is_lease_lost, Direction, EntityKind, ExceptionReason, Fence, LogEntry, Outcome, StateStore,
 };
@@ -89,6 +89,11 @@ impl Drop for RenewGuard {
 /// class…). It must be deterministic: the same order must give the same document.
 pub type MappingHook = Arc<dyn Fn(&Order, &mut SalesDocument) + Send + Sync>;
 
+/// A progress hook: called each time a job run (or a preflight) finishes an item, with the
+/// count so far, so that a program can draw a progress bar. Called from the engine's tasks:
+/// it must be quick and must not block.
+pub type ProgressHook = Arc<dyn Fn(Progress) + Send + Sync>;
+
 /// The sync engine: generic over any [`Storefront`], [`Ledger`] and [`StateStore`].
 ///
 /// Every job is a method returning a [`RunReport`]; [`Engine::run`] runs one by [`Job`].
@@ -104,8 +109,11 @@ pub struct Engine {
     pub(crate) items: Mutex<BTreeMap<ItemKey, ItemRef>>,
     pub(crate) locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     pub(crate) hook: RwLock<Option<MappingHook>>,
+    progress: RwLock<Option<ProgressHook>>,
     /// The fence of each job this engine runs under a lease right now.
     fences: Mutex<HashMap<Job, Fence>>,
+    /// Set by [`Engine::stop`]: runs take no new item (a clean shutdown).
+    shutdown: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Engine {
@@ -143,7 +151,9 @@ impl Engine {
             items: Mutex::new(BTreeMap::new()),
             locks: Mutex::new(HashMap::new()),
             hook: RwLock::new(None),
+            progress: RwLock::new(None),
             fences: Mutex::new(HashMap::new()),
+            shutdown: Arc::new(std::sync::atomic::AtomicBool::new(false)),
         }
     }
 
@@ -152,6 +162,22 @@ impl Engine {
         match self.hook.write() {
             Ok(mut h) => *h = hook,
             Err(p) => *p.into_inner() = hook,
+        }
+    }
+
+    /// Sets the progress hook, called as items finish in every job run and in
+    /// [`Engine::preflight`] (`None` removes it).
+    pub fn set_progress(&self, hook: Option<ProgressHook>) {
+        match self.progress.write() {
+            Ok(mut h) => *h = hook,
+            Err(p) => *p.into_inner() = hook,
+        }
+    }
+
+    pub(crate) fn progress_hook(&self) -> Option<ProgressHook> {
+        match self.progress.read() {
+            Ok(h) => h.clone(),
+            Err(p) => p.into_inner().clone(),
         }
     }
 
@@ -238,6 +264,15 @@ impl Engine {
     /// is fenced by the lease's token: once another worker has taken the lease (this one was
     /// paused past it), this run can write nothing more and stops.
     pub async fn run(&self, job: Job) -> Result<RunReport> {
+        self.leased(job, || self.run_unleased(job)).await
+    }
+
+    /// Runs `work` under the lease of `job`, as [`Engine::run`] runs a job.
+    pub(crate) async fn leased<F, Fut>(&self, job: Job, work: F) -> Result<RunReport>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<RunReport>>,
+    {
         let name = format!("job:{job}");
         let Some(fence) = self.take_lease(&name).await? else {
             let run = Run::new(job, None);
@@ -268,7 +303,7 @@ impl Engine {
             }
         }));
         lock(&self.fences).insert(job, fence.clone());
-        let result = self.run_unleased(job).await;
+        let result = work().await;
         lock(&self.fences).remove(&job);
         if let Err(e) = self.state.release_lease(&fence).await {
             tracing::warn!(lease = %name, error = %e, "cannot release the lease");
@@ -280,7 +315,23 @@ impl Engine {
     /// job runs unleased).
     pub(crate) fn start(&self, job: Job) -> Run {
         let fence = lock(&self.fences).get(&job).cloned();
-        Run::new(job, fence)
+        let mut run = Run::new(job, fence);
+        run.progress = self.progress_hook();
+        run.shutdown = Some(self.shutdown.clone());
+        run
+    }
+
+    /// Asks every run of this engine to stop taking new items (SIGTERM, Ctrl-C): the write in
+    /// flight finishes and is recorded in the journal, the items not tried are left for the
+    /// next run (no exception, no status, the cursor does not pass them), and the run ends
+    /// so that its lease is released. Runs started afterwards end at once.
+    pub fn stop(&self) {
+        self.shutdown.store(true, Ordering::SeqCst);
+    }
+
+    /// Whether [`Engine::stop`] was called.
+    pub fn is_stopping(&self) -> bool {
+        self.shutdown.load(Ordering::SeqCst)
     }
 
     /// Runs one job once without taking its lease (one process, or the caller holds it).
@@ -475,6 +526,12 @@ pub(crate) struct Run {
     ledger_breaker: Breaker,
     /// Set when the run must stop taking new items (breaker open, lease lost).
     stop: Mutex<Option<Error>>,
+    /// Called as items finish.
+    pub(crate) progress: Option<ProgressHook>,
+    /// How many items there are, when known (for the progress hook).
+    pub(crate) total: Option<u64>,
+    /// The engine's shutdown flag ([`Engine::stop`]).
+    pub(crate) shutdown: Option<Arc<std::sync::atomic::AtomicBool>>,
 }
 
 impl Run {
@@ -488,6 +545,9 @@ impl Run {
             storefront_breaker: Breaker::default(),
             ledger_breaker: Breaker::default(),
             stop: Mutex::new(None),
+            progress: None,
+            total: None,
+            shutdown: None,
         }
     }
 
@@ -514,6 +574,16 @@ impl Run {
 
     /// Why the run must stop, if it must: a halt, or an open breaker on either side.
     pub(crate) fn stopped(&self) -> Option<Error> {
+        if self
+            .shutdown
+            .as_ref()
+            .is_some_and(|s| s.load(Ordering::SeqCst))
+        {
+            return Some(Error::new(
+                ErrorKind::Unavailable,
+                "stopped: bcsync was asked to stop (SIGTERM or Ctrl-C); the next run takes the rest",
+            ));
+        }
         lock(&self.stop)
             .clone()
             .or_else(|| self.ledger_breaker.open_error())
@@ -531,7 +601,7 @@ impl Run {
     /// credentials): no exception, no status change; a lost lease stops the run.
     pub(crate) fn defer(&self, err: &Error) {
         self.defer_if_lease_lost(err);
-        self.edit(|r| r.deferred += 1);
+        self.finished_item(|r| r.deferred += 1);
     }
 
     pub(crate) fn count(&self, side: Side) {
@@ -548,24 +618,55 @@ impl Run {
         }
     }
 
+    /// Edits the report for an item that finished, then tells the progress hook.
+    fn finished_item(&self, f: impl FnOnce(&mut RunReport)) {
+        let done = {
+            let mut r = match self.report.lock() {
+                Ok(r) => r,
+                Err(p) => p.into_inner(),
+            };
+            f(&mut r);
+            r.done + r.skipped + r.failed.len() + r.deferred + r.held
+        };
+        if let Some(hook) = &self.progress {
+            hook(Progress {
+                job: self.job,
+                done: u64::try_from(done).unwrap_or(u64::MAX),
+                total: self.total,
+            });
+        }
+    }
+
     pub(crate) fn seen(&self, n: usize) {
         self.edit(|r| r.seen += n);
     }
     pub(crate) fn done(&self) {
-        self.edit(|r| r.done += 1);
+        self.finished_item(|r| r.done += 1);
     }
     pub(crate) fn skipped(&self) {
-        self.edit(|r| r.skipped += 1);
+        self.finished_item(|r| r.skipped += 1);
     }
+    /// An entity done by adopting an earlier write (counted in `done` too).
     pub(crate) fn adopted(&self) {
-        self.edit(|r| r.adopted += 1);
+        self.finished_item(|r| {
+            r.done += 1;
+            r.adopted += 1;
+        });
+    }
+    /// An order held for configuration `causes` (`(group, value, setting, message)`).
+    pub(crate) fn held(
+        &self,
+        order: &bc_core::OrderId,
+        causes: &[(ProblemGroup, String, String, String)],
+    ) {
+        self.finished_item(|r| r.hold(order, causes));
     }
     pub(crate) fn note(&self, note: impl Into<String>) {
         let n = note.into();
         self.edit(|r| r.notes.push(n));
     }
     pub(crate) fn failed(&self, f: Failure) {
-        self.edit(|r| r.failed.push(f));
+        self.finished_item(|r| r.failed.push(f));
     }
 
     pub(crate) fn finish(self) -> RunReport {
@@ -575,6 +676,26 @@ impl Run {
             Err(p) => p.into_inner(),
         };
         r.stopped = stopped;
+        for c in &mut r.config_causes {
+            crate::report::sort_order_ids(&mut c.orders);
+        }
+        r.config_causes
+            .sort_by(|a, b| (a.group, &a.setting).cmp(&(b.group, &b.setting)));
+        if r.stopped.is_none() && r.held > 0 {
+            let settings: Vec<String> = r
+                .config_causes
+                .iter()
+                .map(|c| format!("`{}`", c.setting))
+                .collect();
+            r.stopped = Some(format!(
+                "{}: {} order{} held until {} {} set (nothing was written for them and their storefront status is unchanged)",
+                crate::report::CONFIG_STOP,
+                r.held,
+                if r.held == 1 { "" } else { "s" },
+                settings.join(", "),
+                if settings.len() == 1 { "is" } else { "are" }
+            ));
+        }
         r.finished_at = Utc::now();
         r.requests.storefront = self.storefront_calls.load(Ordering::Relaxed);
         r.requests.ledger = self.ledger_calls.load(Ordering::Relaxed);

@@ -274,7 +274,6 @@ impl Engine {
         for w in writes {
             match answers.next() {
                 Some(Ok(Some(at))) => {
-                    run.adopted();
                     ended.push((w, Ok(Written::Adopted(at))));
                 }
                 Some(Ok(None)) => again.push(w),

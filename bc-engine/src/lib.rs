@@ -10,6 +10,16 @@
 //!   [`state_conformance`] for any implementation (`bc-state` has the SQLite one);
 //! - [`Scheduler`]: an interval per job, "sync now", webhook wake-ups, interval changes that
 //!   apply at once;
+//! - [`Engine::preflight`]: every waiting order planned and every mapped value checked
+//!   against the ledger's catalog, with nothing written — each missing mapping once
+//!   ([`Preflight`]), with the orders it blocks and the settings line that fixes it;
+//! - a first run that cannot hurt the store: an order whose only problems are settings (an
+//!   unmapped tax zone or payment method, a posting account not set, a currency not enabled,
+//!   a mapped value the ledger's catalog lacks) is *held* — no exception, no storefront
+//!   status, nothing written — and the run reports each cause once
+//!   ([`RunReport::config_causes`]); [`Engine::import_order`] imports one order on purpose;
+//!   [`Engine::retry_exceptions`] retries the queue in bulk; a progress hook
+//!   ([`Engine::set_progress`]) follows every run;
 //! - `testing` (cargo feature): in-memory storefront and ledger fakes with fault hooks.
 //!
 //! ## Exactly once
@@ -54,11 +64,13 @@ pub mod state_conformance;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 
-pub use engine::{payload_hash, Engine, EngineOptions, MappingHook};
+pub use engine::{payload_hash, Engine, EngineOptions, MappingHook, ProgressHook};
 pub use faulty_state::FaultyStateStore;
 pub use jobs::audit::{AuditReport, Finding};
+pub use jobs::preflight::{Preflight, PreflightProblem, SettingsFix};
+pub use jobs::retry::{RetryFilter, RetryReport};
 pub use memory_state::MemoryStateStore;
-pub use report::{Failure, Job, RequestCounts, RunReport};
+pub use report::{ConfigCause, Failure, Job, ProblemGroup, Progress, RequestCounts, RunReport};
 pub use scheduler::{Scheduler, SchedulerHandle};
 pub use state::{
     CrossRef, Direction, EntityKind, ExceptionFilter, ExceptionReason, ExceptionRecord,

@@ -230,6 +230,16 @@ impl ExceptionReason {
             .collect()
     }
 
+    /// The label a reason is counted and filtered under: a mapping issue's code
+    /// (`unmapped_tax_zone`), `unreadable`, or an error's kind (`invalid`, `unavailable`).
+    pub fn label(&self) -> String {
+        match self {
+            ExceptionReason::Mapping { issue } => issue.code.as_str().to_string(),
+            ExceptionReason::Unreadable { .. } => "unreadable".to_string(),
+            ExceptionReason::Error { kind, .. } => kind.clone(),
+        }
+    }
+
     /// Whether retrying without changing anything may help.
     pub fn is_temporary(&self) -> bool {
         matches!(

@@ -11,11 +11,11 @@ use async_trait::async_trait;
 use bc_core::{
     Address, Charge, Client, ClientKey, ClientRef, CreditMemo, Currency, Cursor, CustomerId,
     DocumentKind, DocumentStatus, Error, ErrorKind, ImportId, InventoryLevel, ItemKey, ItemRef,
-    JournalEntry, Ledger, LedgerCapabilities, LedgerDocument, LedgerOrder, LedgerRef,
-    LedgerShipment, NewItem, NewOrder, Order, OrderCustomer, OrderId, OrderLine, OrderQuery,
-    OrderStatus, Page, Payment, PaymentState, Payout, PayoutQuery, ReceiptPosting, Refund,
-    RefundId, RefundQuery, Result, SalesDocument, Settings, Shipment, ShipmentId, ShipmentRef, Sku,
-    StatusId, Storefront, StorefrontCapabilities, TaxLine, TaxModel, TaxTarget,
+    JournalEntry, Ledger, LedgerCapabilities, LedgerCatalog, LedgerDocument, LedgerOrder,
+    LedgerRef, LedgerShipment, NewItem, NewOrder, Order, OrderCustomer, OrderId, OrderLine,
+    OrderQuery, OrderStatus, Page, Payment, PaymentState, Payout, PayoutQuery, ReceiptPosting,
+    Refund, RefundId, RefundQuery, Result, SalesDocument, Settings, Shipment, ShipmentId,
+    ShipmentRef, Sku, StatusId, Storefront, StorefrontCapabilities, TaxLine, TaxModel, TaxTarget,
 };
 use chrono::{DateTime, TimeZone, Utc};
 use rust_decimal::Decimal;
@@ -613,6 +613,16 @@ pub struct LedgerData {
     pub calls: BTreeMap<String, u64>,
     /// Sizes of the `post_sales_documents` batches received.
     pub batches: Vec<usize>,
+    /// What `catalog()` answers; `None`: the ledger cannot list it (`Unsupported`, the
+    /// trait's default). When set, documents and receipts naming a tax code, receipt type or
+    /// deposit account the catalog knows the list of but lacks are refused, as a real ledger
+    /// refuses them.
+    pub catalog: Option<LedgerCatalog>,
+    /// Currencies the account refuses documents in although the capabilities list them (a
+    /// multicurrency setting changed since the connector connected): `post_sales_document`
+    /// answers a mapping error (`currency_not_enabled`), as a ledger validating the
+    /// currency does.
+    pub refuse_currencies: Vec<Currency>,
     next_id: u64,
 }
 
@@ -686,6 +696,30 @@ impl MemoryLedger {
 
     fn call(&self, name: &str) {
         self.with(|d| *d.calls.entry(name.to_string()).or_default() += 1);
+    }
+
+    /// The refusal of a document or receipt naming a value the catalog lacks.
+    fn check_catalog(d: &LedgerData, what: &str, list: &str, value: &str) -> Result<()> {
+        let Some(cat) = &d.catalog else {
+            return Ok(());
+        };
+        if !cat.knows(list) {
+            return Ok(());
+        }
+        let entries = match list {
+            "tax_codes" => &cat.tax_codes,
+            "accounts" => &cat.accounts,
+            "receipt_types" => &cat.receipt_types,
+            _ => &cat.ship_vias,
+        };
+        if entries.iter().any(|e| e.code == value || e.name == value) {
+            Ok(())
+        } else {
+            Err(Error::new(
+                ErrorKind::Invalid,
+                format!("{what} `{value}` does not exist in the ledger"),
+            ))
+        }
     }
 
     fn to_document(s: &StoredDocument) -> LedgerDocument {
@@ -767,6 +801,7 @@ impl Ledger for MemoryLedger {
     async fn create_item(&self, item: &NewItem) -> Result<ItemRef> {
         self.call("create_item");
         self.with(|d| {
+            Self::check_catalog(d, "income account", "accounts", &item.income_account)?;
             let at = d.next("I");
             let r = ItemRef {
                 at,
@@ -792,6 +827,17 @@ impl Ledger for MemoryLedger {
     async fn post_sales_document(&self, doc: &SalesDocument) -> Result<LedgerRef> {
         self.call("post_sales_document");
         self.with(|d| {
+            for t in &doc.taxes {
+                Self::check_catalog(d, "tax code", "tax_codes", &t.tax_code)?;
+            }
+            if d.refuse_currencies.contains(&doc.currency) {
+                return Err(Error::mapping(vec![bc_core::MappingIssue::new(
+                    Some(&doc.order_id),
+                    bc_core::IssueCode::CurrencyNotEnabled,
+                    None,
+                    format!("the ledger does not accept documents in {}", doc.currency),
+                )]));
+            }
             let mut at = d.next("D");
             if let bc_core::DocNumber::Fixed(n) = &doc.number {
                 at = at.with_number(n.clone());
@@ -858,6 +904,8 @@ impl Ledger for MemoryLedger {
     async fn post_receipt(&self, receipt: &ReceiptPosting) -> Result<LedgerRef> {
         self.call("post_receipt");
         self.with(|d| {
+            Self::check_catalog(d, "receipt type", "receipt_types", &receipt.receipt_type)?;
+            Self::check_catalog(d, "deposit account", "accounts", &receipt.deposit_account)?;
             let key = (receipt.import_id.to_string(), receipt.sequence);
             if let Some((at, _)) = d.receipts.get(&key) {
                 return Ok(at.clone());
@@ -980,6 +1028,14 @@ impl Ledger for MemoryLedger {
             let next = (!items.is_empty()).then(|| Cursor((start + items.len()).to_string()));
             Ok(Page::new(items, next))
         })
+    }
+
+    async fn catalog(&self) -> Result<LedgerCatalog> {
+        self.call("catalog");
+        match self.with(|d| d.catalog.clone()) {
+            Some(c) => Ok(c),
+            None => Err(self.unsupported("listing tax codes, accounts and receipt types")),
+        }
     }
 
     async fn link_storefront_order(
@@ -1227,6 +1283,11 @@ impl Ledger for FaultyLedger {
     async fn find_items(&self, keys: &[ItemKey]) -> Result<Vec<Option<ItemRef>>> {
         self.plan
             .apply("find_items", false, self.inner.find_items(keys))
+            .await
+    }
+    async fn catalog(&self) -> Result<LedgerCatalog> {
+        self.plan
+            .apply("catalog", false, self.inner.catalog())
             .await
     }
     async fn create_item(&self, item: &NewItem) -> Result<ItemRef> {

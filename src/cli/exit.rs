@@ -66,6 +66,9 @@ pub struct CliError {
     pub exit: Exit,
     /// The message (names the setting, the order…; never a secret).
     pub message: String,
+    /// The command already printed its result as JSON on stdout (`--json`): stdout stays one
+    /// document, the message goes to stderr only.
+    pub json_printed: bool,
 }
 
 impl CliError {
@@ -74,7 +77,14 @@ impl CliError {
         CliError {
             exit,
             message: message.into(),
+            json_printed: false,
         }
+    }
+
+    /// The same failure, after the command printed its JSON result.
+    pub fn after_json(mut self, printed: bool) -> Self {
+        self.json_printed = printed;
+        self
     }
 
     /// A settings error.

@@ -253,6 +253,12 @@ async fn from_sandbox(args: &InitArgs, url: &str) -> CliResult<(String, Filled)>
             )
         ),
     );
+    // The embedded ERP starts with no item: create the store's items as orders need them.
+    text = text.replacen(
+        "create_missing_items = false     # O7: create unknown items, or hold the order in the exception queue",
+        "create_missing_items = true      # O7: the embedded ERP starts empty: create the store's items as orders need them",
+        1,
+    );
     // Read the store with empty maps first.
     let probe_text = replace_table(&replace_table(&text, "tax_map", ""), "payment_map", "");
     let settings = Settings::from_toml_str(&probe_text).map_err(|e| {

@@ -7,6 +7,7 @@ pub mod init;
 pub mod listen;
 pub mod logging;
 pub mod out;
+pub mod progress;
 pub mod report;
 pub mod sandbox;
 pub mod service;

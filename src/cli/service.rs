@@ -27,7 +27,10 @@ pub fn load(path: &Path) -> CliResult<Settings> {
 
 /// `bcsync check`: the settings file parses, names platforms this build has, each section
 /// parses as its connector's config, every `env:` secret is set, and the state store opens.
-pub async fn check(config: &Path, json: bool) -> CliResult {
+pub async fn check(config: &Path, online: bool, json: bool) -> CliResult {
+    if online {
+        return preflight(config, json).await;
+    }
     let settings = load(config)?;
     registry()
         .check(&settings)
@@ -190,27 +193,66 @@ fn credential_keys(section: &bc_core::settings::PlatformSettings) -> String {
     }
 }
 
-/// `bcsync sync <job>`: runs one job once and prints its report.
-pub async fn sync(config: &Path, job: &str, json: bool) -> CliResult {
+/// `bcsync sync <job>`: runs one job once and prints its report. `dry_run` (orders): the
+/// preflight instead; `order` (orders): that one order, then its refunds.
+pub async fn sync(
+    config: &Path,
+    job: &str,
+    dry_run: bool,
+    order: Option<String>,
+    json: bool,
+) -> CliResult {
     let job: Job = job
         .parse()
         .map_err(|e: bc_core::Error| CliError::new(Exit::Usage, e.to_string()))?;
+    if (dry_run || order.is_some()) && job != Job::Orders {
+        return Err(CliError::new(
+            Exit::Usage,
+            format!("--dry-run and --order are for `bcsync sync orders`, not `{job}`"),
+        ));
+    }
+    if dry_run {
+        return preflight(config, json).await;
+    }
     let settings = load(config)?;
     let engine = connect(config, &settings).await?;
-    let report = engine
-        .run(job)
-        .await
-        .map_err(|e| CliError::core(&job.to_string(), &e))?;
+    let bar = super::progress::attach(&engine, json, &job.to_string());
+    let result = match &order {
+        Some(id) => {
+            let id = bc_core::OrderId::new(id.clone());
+            let first = engine.import_order(&id).await;
+            match first {
+                Ok(mut r) => {
+                    // Its refunds too: why one imports an order on purpose.
+                    if let Ok(refunds) = engine.sync_refunds_of(&id).await {
+                        r.notes.push(format!(
+                            "refunds of order {id}: seen {}, done {}, failed {}",
+                            refunds.seen,
+                            refunds.done,
+                            refunds.failed.len()
+                        ));
+                    }
+                    Ok(r)
+                }
+                Err(e) => Err(e),
+            }
+        }
+        None => engine.run(job).await,
+    };
+    bar.finish_and_clear();
+    let report = result.map_err(|e| CliError::core(&job.to_string(), &e))?;
     if json {
         super::print_json(&report)?;
     } else {
         outln!(
-            "{job}: seen {}, done {}, skipped {}, adopted {}, failed {}",
+            "{job}: seen {}, done {} (adopted {}), skipped {}, failed {}, held {}, deferred {}",
             report.seen,
             report.done,
-            report.skipped,
             report.adopted,
-            report.failed.len()
+            report.skipped,
+            report.failed.len(),
+            report.held,
+            report.deferred
         );
         for n in &report.notes {
             outln!("  note: {n}");
@@ -223,14 +265,76 @@ pub async fn sync(config: &Path, job: &str, json: bool) -> CliResult {
                 f.reasons.join("; ")
             );
         }
+        for c in &report.config_causes {
+            outln!(
+                "  held for configuration: `{}`: {} ({} order(s): {})",
+                c.setting,
+                c.message,
+                c.blocked,
+                short_ids(&c.orders)
+            );
+        }
+    }
+    let after = |e: CliError| e.after_json(json);
+    if !report.config_causes.is_empty() {
+        let keys: Vec<String> = report
+            .config_causes
+            .iter()
+            .map(|c| format!("`{}`", c.setting))
+            .collect();
+        return Err(after(CliError::config(format!(
+            "{job}: {} order(s) held, nothing changed in the store for them: set {} (`bcsync check --online --config {}` prints the lines to add)",
+            report.held,
+            keys.join(", "),
+            config.display()
+        ))));
     }
     if !report.failed.is_empty() {
-        return Err(CliError::items_failed(format!(
+        return Err(after(CliError::items_failed(format!(
             "{job}: {} item(s) failed; see `bcsync exceptions list`",
             report.failed.len()
-        )));
+        ))));
     }
     Ok(())
+}
+
+/// At most five ids, then "… and N more".
+fn short_ids(ids: &[bc_core::OrderId]) -> String {
+    let shown: Vec<String> = ids.iter().take(5).map(ToString::to_string).collect();
+    if ids.len() > 5 {
+        format!("{} … and {} more", shown.join(", "), ids.len() - 5)
+    } else {
+        shown.join(", ")
+    }
+}
+
+/// `check --online` and `sync orders --dry-run`: the preflight (reads only).
+pub async fn preflight(config: &Path, json: bool) -> CliResult {
+    let settings = load(config)?;
+    registry()
+        .check(&settings)
+        .map_err(|e| CliError::core(&config.display().to_string(), &e))?;
+    let engine = connect(config, &settings).await?;
+    let bar = super::progress::attach(&engine, json, "planning");
+    let result = engine.preflight().await;
+    bar.finish_and_clear();
+    let pre = result.map_err(|e| CliError::core("check --online", &e))?;
+    if json {
+        super::print_json(&pre)?;
+    } else {
+        outln!("{}", pre.to_string().trim_end());
+    }
+    if pre.is_clean() {
+        Ok(())
+    } else {
+        Err(CliError::items_failed(format!(
+            "{} problem(s) would block {} of {} waiting order(s); nothing was written",
+            pre.problems.len(),
+            pre.orders_planned.saturating_sub(pre.orders_clean),
+            pre.orders_planned
+        ))
+        .after_json(json))
+    }
 }
 
 /// `bcsync run`: the service, every job on its interval until Ctrl-C or SIGTERM. Either
@@ -292,6 +396,7 @@ pub async fn run(config: &Path, listen: Option<std::net::SocketAddr>) -> CliResu
                 }
                 tracing::info!(%signal, "stopping after the current write");
                 stopping = true;
+                engine.stop();
                 handle.shutdown();
             }
             done = &mut task => {
@@ -356,12 +461,22 @@ pub enum ExceptionsCommand {
         /// The key, when the first argument is the entity.
         key: Option<String>,
     },
-    /// Asks for a retry and runs the entity's job now (the id as for `show`).
+    /// Asks for a retry and runs the entity's job now (the id as for `show`); `--all` or
+    /// `--reason R` retry in bulk (each job once, paced by the platforms' rate limits, with a
+    /// progress bar).
     Retry {
         /// The id (`order/101`), the key (`101`), or the entity (`order`).
-        id: String,
+        #[arg(required_unless_present_any = ["all", "reason"], conflicts_with_all = ["all", "reason"])]
+        id: Option<String>,
         /// The key, when the first argument is the entity.
         key: Option<String>,
+        /// Every open exception.
+        #[arg(long, conflicts_with = "reason")]
+        all: bool,
+        /// Open exceptions with this reason (as `exceptions list` and `status` show it:
+        /// unmapped_tax_zone, unknown_item, invalid, outcome_unknown…).
+        #[arg(long)]
+        reason: Option<String>,
     },
     /// Marks an exception resolved (fixed by hand; the id as for `show`).
     Resolve {
@@ -501,7 +616,48 @@ pub async fn exceptions(config: &Path, cmd: ExceptionsCommand, json: bool) -> Cl
                 outln!("  - {r}");
             }
         }
-        ExceptionsCommand::Retry { id, key } => {
+        ExceptionsCommand::Retry {
+            id: None, reason, ..
+        } => {
+            drop(state);
+            let filter = match reason {
+                Some(r) => bc_engine::RetryFilter::Reason(r),
+                None => bc_engine::RetryFilter::All,
+            };
+            let engine = connect(config, &settings).await?;
+            let bar = super::progress::attach(&engine, json, "retry");
+            let result = engine.retry_exceptions(&filter).await;
+            bar.finish_and_clear();
+            let r = result.map_err(|e| CliError::core("exceptions retry", &e))?;
+            if json {
+                super::print_json(&serde_json::json!({
+                    "requested": r.requested,
+                    "synced": r.synced,
+                    "still_failing": r.still_failing,
+                    "still_open": r.still_open.iter().map(|(k, key)| exception_id(*k, key)).collect::<Vec<_>>(),
+                }))?;
+            } else {
+                outln!(
+                    "retried {}: {} synced, {} still failing",
+                    r.requested,
+                    r.synced,
+                    r.still_failing
+                );
+                for (k, key) in r.still_open.iter().take(20) {
+                    outln!("  still open: {}", exception_id(*k, key));
+                }
+            }
+            if r.still_failing > 0 {
+                return Err(CliError::items_failed(format!(
+                    "{} exception(s) still fail; see `bcsync exceptions list`",
+                    r.still_failing
+                ))
+                .after_json(json));
+            }
+        }
+        ExceptionsCommand::Retry {
+            id: Some(id), key, ..
+        } => {
             let (kind, key) = which(state.as_ref(), &id, key).await?;
             let shown = exception_id(kind, &key);
             if !state.request_retry(kind, &key).await.map_err(store_err)? {

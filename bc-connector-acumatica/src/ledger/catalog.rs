@@ -5,7 +5,7 @@
 //! | list | settings | `code` | as posting uses it |
 //! |------|----------|--------|--------------------|
 //! | `tax_codes` | `tax_map` values | `Tax.TaxID` | the document's `TaxDetails.TaxID`; the zone comes from `ledger.tax_zones` |
-//! | `accounts` | `payment_map.*.deposit_account`, `posting.gift_card_liability_gl`… | a cash account some active AR payment method allows (`AllowedCashAccounts.CashAccount`) | `Payment.CashAccount` |
+//! | `accounts` | `payment_map.*.deposit_account`, `posting.gift_card_liability_gl`… | a cash account some active AR payment method allows (`AllowedCashAccounts.CashAccount`); GL accounts are not listed, so `accounts` is also named in `unknown` (nothing is checked or held against it) | `Payment.CashAccount` |
 //! | `receipt_types` | `payment_map.*.receipt_type` | `PaymentMethod.PaymentMethodID` (active, used in AR) | `Payment.PaymentMethod` |
 //! | `ship_vias` | `shipping.ship_via_map` values | `ShipVia.CarrierID` | `SalesOrder.ShipVia` |
 //!
@@ -95,6 +95,11 @@ fn catalog_from(
         .into_iter()
         .map(|(code, name)| CatalogEntry::new(code, name))
         .collect();
+    // Only cash accounts are listed (the sandbox does not serve the Default endpoint's
+    // `Account` yet): the GL accounts settings name (`orders.new_items.income_account`,
+    // `posting.*_gl`) are not among them, so the list is not complete and nothing may be
+    // held for an account missing from it.
+    out.unknown.push("accounts".to_string());
     for s in vias {
         if let Some(id) = text(s, "CarrierID") {
             out.ship_vias

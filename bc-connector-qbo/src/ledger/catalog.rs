@@ -7,7 +7,7 @@
 //! |------|----------|--------|----------------------------|
 //! | `tax_codes` | `tax_map` values | `TaxCode.Name` | the TaxCode `Id` |
 //! | `accounts` | `deposit_account`, `posting.*_gl`, `payouts.*` | `Account.Name` | `AcctNum`, `Parent:Name`, the `Id` |
-//! | `receipt_types` | `payment_map.*.receipt_type` | `PaymentMethod.Name` | the `Id` |
+//! | `receipt_types` | `payment_map.*.receipt_type` | `PaymentMethod.Name` (also named in `unknown`: a method the company lacks is left off the payment, so nothing is held for it) | the `Id` |
 //! | `ship_vias` | — | (QBO has no ship-via list: `ShipMethodRef` is free text) | — |
 //!
 //! A tax code's rate is the sum of the `RateValue`s of its sales rates (a US combined code:
@@ -105,6 +105,9 @@ pub fn catalog_from(
     }
     // QBO forms carry a ship method as free text (`ShipMethodRef` names no list entity).
     out.unknown.push("ship_vias".to_string());
+    // A payment method the company lacks is left off the payment (QBO records it without
+    // one): listed for `init` and `check --online`, but no order is held for it.
+    out.unknown.push("receipt_types".to_string());
     out
 }
 
@@ -186,7 +189,7 @@ mod tests {
         // Outside the US `TAX` is an ordinary code.
         let gb = catalog_from(TaxStyle::NonUs, &codes, &rates, &none, &none);
         assert!(gb.tax_codes.iter().any(|e| e.code == "TAX"));
-        assert_eq!(us.unknown, ["ship_vias"]);
+        assert_eq!(us.unknown, ["ship_vias", "receipt_types"]);
         assert!(!us.knows("ship_vias") && us.knows("tax_codes"));
     }
 

@@ -689,7 +689,11 @@ impl Engine {
             }),
         ];
         self.state.commit(run.fence(), &ops, Utc::now()).await?;
-        run.done();
+        if matches!(written, Written::Adopted(_)) {
+            run.adopted();
+        } else {
+            run.done();
+        }
         Ok(())
     }
 
@@ -974,6 +978,7 @@ impl Engine {
             }
         };
         let id = OrderId::new(written.at().id.clone());
+        let adopted = matches!(written, Written::Adopted(_));
         let ops = [
             StateOp::PutXref(CrossRef {
                 kind: EntityKind::ErpOrder,
@@ -1014,7 +1019,11 @@ impl Engine {
                 lo.at
             ));
         }
-        run.done();
+        if adopted {
+            run.adopted();
+        } else {
+            run.done();
+        }
         Ok(Item::Settled)
     }
 }

@@ -2,7 +2,10 @@
 //! [`crate::RunReport`].
 
 pub mod audit;
+pub(crate) mod config;
 pub mod fulfilment;
 pub(crate) mod lookups;
 pub mod money;
 pub mod orders;
+pub mod preflight;
+pub mod retry;

@@ -30,6 +30,20 @@ impl Engine {
     /// whose order is not posted yet waits for it (deferred, no exception); one whose order
     /// was created before `sync.start_date` is left alone.
     pub async fn sync_refunds(&self) -> Result<RunReport> {
+        self.refunds_run(None).await
+    }
+
+    /// The refunds of one order, whatever their date (e.g. after [`Engine::import_order`]
+    /// imported the original of a refund left alone because the order predates
+    /// `sync.start_date`): each posted exactly once like in a run of the refunds job, under
+    /// that job's lease. The job's cursor is not moved.
+    pub async fn sync_refunds_of(&self, order: &bc_core::OrderId) -> Result<RunReport> {
+        let only = vec![order.clone()];
+        self.leased(Job::Refunds, || self.refunds_run(Some(only)))
+            .await
+    }
+
+    async fn refunds_run(&self, only: Option<Vec<bc_core::OrderId>>) -> Result<RunReport> {
         let run = self.start(Job::Refunds);
         let settings = self.settings();
         if !settings.refunds.enabled {
@@ -57,7 +71,11 @@ impl Engine {
             .await?
             .is_empty();
         let cursor = parse_time(self.state.cursor(REFUNDS_CURSOR).await?);
-        let since = if retry { None } else { cursor };
+        let since = if retry || only.is_some() {
+            None
+        } else {
+            cursor
+        };
         let overlap = chrono::Duration::from_std(settings.sync.overlap_window.0)
             .unwrap_or_else(|_| chrono::Duration::minutes(5));
         let listing_started = Utc::now();
@@ -65,7 +83,7 @@ impl Engine {
         let mut listed_all = false;
         let mut q = RefundQuery {
             created_since: since.map(|s| s - overlap),
-            orders: Vec::new(),
+            orders: only.clone().unwrap_or_default(),
             cursor: None,
         };
         while run.stopped().is_none() {
@@ -93,7 +111,8 @@ impl Engine {
                 }
                 let key = refund.id.to_string();
                 match self.post_refund(&run, &settings, refund).await {
-                    Ok(Some(_)) => run.done(),
+                    Ok(Some(true)) => run.adopted(),
+                    Ok(Some(false)) => run.done(),
                     Ok(None) => run.skipped(),
                     Err(e) => {
                         if is_account_level(&e) {
@@ -124,7 +143,7 @@ impl Engine {
             (Some(r), Some(d)) => Some(r.min(d)),
             (r, d) => r.or(d),
         };
-        if let Some(n) = next {
+        if let (Some(n), None) = (next, &only) {
             self.commit_cursor(&run, REFUNDS_CURSOR, n).await?;
         }
         Ok(run.finish())
@@ -154,14 +173,15 @@ impl Engine {
         }
     }
 
-    /// One refund → one credit memo, through the write journal. `Ok(None)`: left alone (its
+    /// One refund → one credit memo, through the write journal: `Some(adopted)` when written
+    /// (or found after an unknown outcome), `None` when left alone (synced already, or its
     /// order predates `sync.start_date`).
     async fn post_refund(
         &self,
         run: &Run,
         settings: &Settings,
         refund: &bc_core::Refund,
-    ) -> Result<Option<LedgerRef>> {
+    ) -> Result<Option<bool>> {
         if self
             .state
             .xref(EntityKind::Refund, refund.id.as_str())
@@ -177,39 +197,45 @@ impl Engine {
             })
             .await?;
         let import_id = ImportId::new(settings.sync.import_source_code, order.id.clone())?;
-        let invoice = match self
+        let before_start = settings.sync.start_date.is_some_and(|d| {
+            d.and_time(NaiveTime::MIN)
+                .and_local_timezone(settings.sync.timezone)
+                .earliest()
+                .is_some_and(|start| order.created_at < start.with_timezone(&Utc))
+        });
+        let imported = self
             .state
             .xref(EntityKind::Order, order.id.as_str())
             .await?
-        {
-            Some(x) => Some(x.ledger),
+            .map(|x| x.ledger);
+        if imported.is_none() && before_start {
+            // Historical: bcsync never imported the order (it predates the start date), so
+            // its refund is not synced either — not a failure. An order imported on purpose
+            // (`Engine::import_order`) has a cross-reference, and its refunds are synced.
+            self.log(
+                Job::Refunds,
+                EntityKind::Refund,
+                refund.id.as_str(),
+                Direction::ToLedger,
+                Outcome::Skipped,
+                format!(
+                    "order placed before start_date: order {} was placed on {}, before sync.start_date; its refund is not synced (import the order with `bcsync sync orders --order {}` to sync it)",
+                    order.id,
+                    order.created_at.with_timezone(&settings.sync.timezone).date_naive(),
+                    order.id
+                ),
+            )
+            .await;
+            return Ok(None);
+        }
+        let invoice = match imported {
+            Some(x) => Some(x),
             None => self
                 .call(run, Side::Ledger, || self.ledger.find_document(&import_id))
                 .await?
                 .map(|d| d.at),
         };
         if invoice.is_none() {
-            let before_start = settings.sync.start_date.is_some_and(|d| {
-                d.and_time(NaiveTime::MIN)
-                    .and_local_timezone(settings.sync.timezone)
-                    .earliest()
-                    .is_some_and(|start| order.created_at < start.with_timezone(&Utc))
-            });
-            if before_start {
-                self.log(
-                    Job::Refunds,
-                    EntityKind::Refund,
-                    refund.id.as_str(),
-                    Direction::ToLedger,
-                    Outcome::Skipped,
-                    format!(
-                        "order {} was created before sync.start_date: its refund is not synced",
-                        order.id
-                    ),
-                )
-                .await;
-                return Ok(None);
-            }
             let waiting = settings
                 .orders
                 .new_order_status
@@ -306,7 +332,7 @@ impl Engine {
             }),
         ];
         self.state.commit(run.fence(), &ops, Utc::now()).await?;
-        Ok(Some(at))
+        Ok(Some(matches!(written, Written::Adopted(_))))
     }
 
     /// Payouts (Y1): one balanced journal per payout, exactly once. Skipped with a note when

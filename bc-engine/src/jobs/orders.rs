@@ -8,17 +8,33 @@
 //! its receipts: every mapping is checked before anything is written), **post** the
 //! documents of the chunk through the write journal, then **finish** each order (receipts,
 //! then the storefront's `downloaded_status`, then its exception is resolved).
+//!
+//! An order whose every blocking problem is a setting — an unmapped tax zone or payment
+//! method, a posting account not set, a currency the ledger does not accept, or a value the
+//! settings map to that the ledger's catalog ([`bc_core::Ledger::catalog`], read once per run
+//! that prepares orders) lacks (a `tax_map` tax code, a `payment_map` receipt type or deposit
+//! account) — is **held**: nothing is written for it, it gets no exception and no
+//! `import_error_status`, the cursor does not pass it, and the run reports each cause once
+//! ([`crate::RunReport::config_causes`]) and says it stopped for configuration. The next run
+//! after the fix posts it. An order with a problem of its own (an unknown SKU, an amount that
+//! makes no sense, a document number too long), alone or with configuration causes, keeps the
+//! exception queue and `import_error_status`. Ship vias are checked by the preflight only
+//! (ledgers differ in whether an unknown one is refused). The cause is not filed in the
+//! exception queue: its entries are per entity (the orders job fetches an `order` key from the
+//! storefront on retry), and the cause disappears by itself once the setting is fixed.
 
 use std::collections::{BTreeSet, HashSet};
 
 use bc_core::plan::{plan_client, plan_receipts, plan_sales_document, ClientPlan, Lookups};
 use bc_core::{
-    Error, ImportId, IssueCode, ItemKey, LedgerCapabilities, LedgerRef, MappingIssue, Order,
-    OrderId, OrderQuery, ReceiptPosting, Result, SalesDocument, Settings, StatusId,
+    Error, ImportId, IssueCode, ItemKey, LedgerCapabilities, LedgerCatalog, LedgerRef,
+    MappingIssue, Order, OrderId, OrderQuery, ReceiptPosting, Result, SalesDocument, Settings,
+    StatusId,
 };
 use chrono::{DateTime, NaiveTime, Utc};
 use futures::stream::{self, StreamExt};
 
+use super::config::{self, Cause};
 use super::lookups::placeholder_client;
 use crate::breaker::is_account_level;
 use crate::engine::{payload_hash, Engine, Run, Side};
@@ -49,10 +65,13 @@ pub(crate) struct OrderStatuses {
     pub(crate) error: StatusId,
 }
 
-struct Ctx<'a> {
-    settings: &'a Settings,
-    statuses: OrderStatuses,
-    caps: LedgerCapabilities,
+pub(crate) struct Ctx<'a> {
+    pub(crate) settings: &'a Settings,
+    pub(crate) statuses: OrderStatuses,
+    pub(crate) caps: LedgerCapabilities,
+    /// The ledger's catalog, read once per run when the first order is prepared (`None`: the
+    /// ledger cannot list it, or reading it failed).
+    catalog: tokio::sync::OnceCell<Option<LedgerCatalog>>,
 }
 
 /// What to do with a planned order.
@@ -89,6 +108,10 @@ struct Failed {
     /// Not a failure: the order can be planned and its client must be created first (the
     /// chunk creates its new clients in one batch, then plans these orders again).
     needs_client: Option<ClientPlan>,
+    /// Not the order's fault: every blocking issue is a setting missing for every order that
+    /// has it. The order is held (no exception, no error status) and the run reports each
+    /// cause once.
+    held: Vec<Cause>,
 }
 
 impl Failed {
@@ -97,6 +120,7 @@ impl Failed {
             reasons: ExceptionReason::from_error(&e),
             error: Some(e),
             needs_client: None,
+            held: Vec::new(),
         }
     }
 
@@ -105,7 +129,30 @@ impl Failed {
             error: None,
             reasons: ExceptionReason::from_issues(issues),
             needs_client: None,
+            held: Vec::new(),
         }
+    }
+
+    /// The plan's blocking issues of `order`: held when every one is configuration-class,
+    /// else a failure of the order with every reason.
+    fn planned(order: &Order, settings: &Settings, issues: &[MappingIssue]) -> Self {
+        let mut f = Failed::issues(issues);
+        let (causes, all_config) = config::causes(order, settings, issues);
+        if all_config && !causes.is_empty() {
+            f.held = causes;
+        }
+        f
+    }
+
+    /// A document the ledger refused with `e`: held when its mapping issues are all
+    /// configuration-class causes of this order, else a failure.
+    fn refused(order: &Order, settings: &Settings, e: Error) -> Self {
+        let (causes, all_config) = config::causes(order, settings, e.issues());
+        let mut f = Failed::of(e);
+        if all_config && !causes.is_empty() {
+            f.held = causes;
+        }
+        f
     }
 
     fn needs_client(plan: ClientPlan) -> Self {
@@ -113,6 +160,7 @@ impl Failed {
             error: None,
             reasons: Vec::new(),
             needs_client: Some(plan),
+            held: Vec::new(),
         }
     }
 }
@@ -175,6 +223,7 @@ impl Engine {
             settings: &settings,
             statuses,
             caps: self.ledger.capabilities(),
+            catalog: tokio::sync::OnceCell::new(),
         };
         // Orders retried on request are imported first and skipped by the listing. The listing
         // itself is keyset-paged (ids only grow), so it never repeats an order: nothing else
@@ -211,6 +260,9 @@ impl Engine {
                 break;
             }
             let id = OrderId::new(key.clone());
+            // Seen, whether or not it can be fetched (a failed fetch is counted deferred or
+            // failed, with its log line).
+            run.seen(1);
             match self
                 .call(&run, Side::Storefront, || self.storefront.order(&id))
                 .await
@@ -222,7 +274,6 @@ impl Engine {
                 }
             }
         }
-        run.seen(retried.len());
         retried_ids.extend(retried.iter().map(|o| o.id.clone()));
         self.import_orders(&run, &ctx, retried, &mut oldest_deferred)
             .await;
@@ -327,6 +378,73 @@ impl Engine {
                 }
             }
         }
+        Ok(run.finish())
+    }
+
+    /// Imports one order on purpose (`bcsync sync orders --order ID`): fetches it by id and
+    /// imports it through the same exactly-once path as the orders job (journal, search after
+    /// an unknown outcome, receipts, `downloaded_status`), whatever its storefront status and
+    /// even when it was placed before `sync.start_date` (e.g. the original of a refund). It
+    /// runs under the orders job's lease, like [`Engine::run`]`(Job::Orders)`: when another
+    /// worker holds it, the report says so and nothing is done. The job's cursor is not
+    /// moved. An order posted already is not posted again (its receipts and status are
+    /// finished if they were not); a configuration cause holds it as in a run
+    /// ([`RunReport::config_causes`]); a per-order problem files it in the exception queue.
+    /// A B2B portal invoice payment is not imported (the portal records it as receipts).
+    pub async fn import_order(&self, id: &OrderId) -> Result<RunReport> {
+        self.leased(Job::Orders, || self.import_order_unleased(id))
+            .await
+    }
+
+    async fn import_order_unleased(&self, id: &OrderId) -> Result<RunReport> {
+        let mut run = self.start(Job::Orders);
+        run.total = Some(1);
+        let mut settings = (*self.settings()).clone();
+        // On purpose: the start date does not apply to this order.
+        settings.sync.start_date = None;
+        let statuses = match self.order_statuses(&run, &settings).await {
+            Ok(s) => s,
+            Err(e) if is_account_level(&e) => {
+                run.halt(e);
+                return Ok(run.finish());
+            }
+            Err(e) => return Err(e),
+        };
+        let ctx = Ctx {
+            settings: &settings,
+            statuses,
+            caps: self.ledger.capabilities(),
+            catalog: tokio::sync::OnceCell::new(),
+        };
+        let order = match self
+            .call(&run, Side::Storefront, || self.storefront.order(id))
+            .await
+        {
+            Ok(o) => o,
+            Err(e) if is_account_level(&e) => {
+                run.halt(e);
+                return Ok(run.finish());
+            }
+            Err(e) => return Err(e),
+        };
+        run.seen(1);
+        if order.is_portal_payment() {
+            run.skipped();
+            self.log(
+                Job::Orders,
+                EntityKind::Order,
+                order.id.as_str(),
+                Direction::ToLedger,
+                Outcome::Skipped,
+                "a B2B portal invoice payment: the portal posts its receipts against the invoices"
+                    .to_string(),
+            )
+            .await;
+            return Ok(run.finish());
+        }
+        let mut oldest_deferred = None;
+        self.import_orders(&run, &ctx, vec![order], &mut oldest_deferred)
+            .await;
         Ok(run.finish())
     }
 
@@ -444,7 +562,13 @@ impl Engine {
         for (p, r) in self.post_documents(run, to_post).await {
             match r {
                 Ok(w) => ready.push((p, w, false)),
-                Err(e) => ended.push(self.fail_order(run, ctx, &p.order, Failed::of(e)).await),
+                Err(e) => {
+                    // The ledger refused the document for a configuration cause (its own
+                    // mapping, e.g. a VAT zone): held like a planning cause — nothing was
+                    // written for it.
+                    let f = Failed::refused(&p.order, ctx.settings, e);
+                    ended.push(self.fail_order(run, ctx, &p.order, f).await)
+                }
             }
         }
         ended.extend(self.finish_chunk(run, ctx, ready).await);
@@ -502,7 +626,25 @@ impl Engine {
             blocking.extend(issues);
         }
         if !blocking.is_empty() {
-            return Err(Failed::issues(&blocking));
+            return Err(Failed::planned(order, settings, &blocking));
+        }
+        // Values the settings map to that the ledger does not have (a tax code, a deposit
+        // account, a receipt type): they would fail every order using them, after the
+        // document is posted for the receipts — hold the order before anything is written.
+        if let Some(cat) = self.run_catalog(run, ctx).await {
+            let mut causes = config::catalog_causes(cat, order, settings, false);
+            let needs_items = settings.orders.create_missing_items
+                && Self::item_keys(order, settings)
+                    .iter()
+                    .any(|k| !items.contains_key(k));
+            if needs_items {
+                causes.extend(config::new_item_causes(cat, settings));
+            }
+            if !causes.is_empty() {
+                let mut f = Failed::issues(&[]);
+                f.held = causes;
+                return Err(f);
+            }
         }
         let searched = found.is_none();
         if searched && !make_client {
@@ -526,7 +668,7 @@ impl Engine {
                     ledger: &ctx.caps,
                 };
                 plan_sales_document(order, settings, &lookups)
-                    .map_err(|issues| Failed::issues(&issues))?
+                    .map_err(|issues| Failed::planned(order, settings, &issues))?
             }
         };
         let mut doc = doc;
@@ -549,6 +691,25 @@ impl Engine {
             hash,
             action,
         })
+    }
+
+    /// The ledger's catalog for this run, read once (one `catalog` call per run that has
+    /// orders to prepare). `None` when the ledger cannot list it or reading it failed: the
+    /// values are then not checked (the ledger refuses a wrong one when it is written).
+    async fn run_catalog<'c>(&self, run: &Run, ctx: &'c Ctx<'_>) -> Option<&'c LedgerCatalog> {
+        ctx.catalog
+            .get_or_init(|| async {
+                match self.call(run, Side::Ledger, || self.ledger.catalog()).await {
+                    Ok(c) => Some(c),
+                    Err(e) if e.kind() == bc_core::ErrorKind::Unsupported => None,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "cannot read the ledger's catalog: mapped values are not checked in this run");
+                        None
+                    }
+                }
+            })
+            .await
+            .as_ref()
     }
 
     /// The state changes that record a posted (or adopted) document: its cross-reference.
@@ -810,17 +971,20 @@ impl Engine {
     /// its "finish" marker done. Counts it in the run.
     fn finished_ops(run: &Run, p: &Prepared, written: &Written, updated: bool) -> Vec<StateOp> {
         let at = written.at();
+        // Every order finished here is counted once, as its log line says: `done` (posted,
+        // updated, or already posted with its receipts and status done now) or `adopted`
+        // (counted in `done` too).
         let what = match (written, updated) {
             (_, true) => {
                 run.done();
                 format!("updated {at} (import id {})", p.import_id)
             }
             (Written::AlreadyDone(_), _) if matches!(p.action, Action::Posted(_)) => {
-                run.skipped();
+                run.done();
                 format!("already posted as {at}; receipts and status done")
             }
             (Written::Adopted(_), _) => {
-                run.done();
+                run.adopted();
                 format!(
                     "found {at} by import id {} after an unknown outcome, adopted",
                     p.import_id
@@ -882,10 +1046,34 @@ impl Engine {
         self.fail_order(run, ctx, &p.order, f).await
     }
 
+    /// An order held for configuration causes: like a deferred one (nothing written for it,
+    /// no exception, its storefront status untouched, the cursor does not pass it), with one
+    /// log line and the causes counted once each in the run's report.
+    async fn hold(&self, run: &Run, order: &Order, causes: &[Cause]) -> Ended {
+        run.held(&order.id, causes);
+        let what: Vec<String> = causes
+            .iter()
+            .map(|(_, _, setting, message)| format!("{message} (set `{setting}`)"))
+            .collect();
+        self.log(
+            Job::Orders,
+            EntityKind::Order,
+            order.id.as_str(),
+            Direction::ToLedger,
+            Outcome::Skipped,
+            format!("held for configuration: {}", what.join("; ")),
+        )
+        .await;
+        Ended::Deferred(order.modified_at)
+    }
+
     /// A failed order: deferred when the cause is the platform or the account (no exception,
     /// no status); otherwise the exception queue (with every reason), the connector log, and
     /// `import_error_status` (O2).
     async fn fail_order(&self, run: &Run, ctx: &Ctx<'_>, order: &Order, f: Failed) -> Ended {
+        if !f.held.is_empty() {
+            return self.hold(run, order, &f.held).await;
+        }
         if let Some(e) = f.error.as_ref().filter(|e| is_account_level(e)) {
             run.defer(e);
             if is_lease_lost(e) {

@@ -169,9 +169,11 @@ pub async fn run(args: WorkerArgs) -> Result<u8, String> {
                     t.3 = r.failed.len();
                     // Work left: something written, a temporary failure, or items the run did
                     // not get to (a circuit breaker stopped it).
-                    let untried = r.seen > r.done + r.skipped + r.adopted + r.failed.len();
+                    let untried =
+                        r.seen > r.done + r.skipped + r.failed.len() + r.deferred + r.held;
                     busy |= r.done > 0
                         || r.adopted > 0
+                        || r.deferred > 0
                         || untried
                         || r.failed.iter().any(|f| f.temporary);
                     last.insert(job.as_str().to_string(), describe(&r));
