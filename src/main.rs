@@ -190,9 +190,12 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let json = cli.json;
+    // `run` logs its work; the other commands only what goes wrong, and the waits a rate
+    // limit asks for ("waiting 27 s for bigcommerce's rate limit") so that a long sync is
+    // never silent.
     let default_level = match cli.command {
         Command::Run { .. } => "info",
-        _ => "warn",
+        _ => "warn,bc_http=info",
     };
     cli::logging::init(cli.log_format, default_level);
     let runtime = match tokio::runtime::Builder::new_multi_thread()

@@ -1,6 +1,7 @@
 //! The program's `tracing` subscriber: human-readable lines on stderr by default, one JSON
 //! object per line with `--log-format json` (for collectors); `RUST_LOG` chooses what is
-//! logged (default: `info` for `run`, `warn` for the other commands).
+//! logged (default: `info` for `run`; `warn` for the other commands, plus bc-http's notes of
+//! the waits a rate limit asks for).
 //!
 //! No secret reaches a log line: secrets are `secrecy` types that print `******`, request
 //! logs name the endpoint path without its query string, and state URLs are redacted.

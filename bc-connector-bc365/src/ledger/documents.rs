@@ -1,18 +1,27 @@
 //! Writing sales documents and credit memos in `$batch`es, exactly once.
 //!
-//! For a list of mapped documents ([`Planned`]):
-//! 1. find what exists by `externalDocumentNumber` (one read-only batch);
-//! 2. give customers the tax area the lines need (one batch of reads, patches when needed);
-//! 3. create the missing ones with their lines (deep insert, one batch);
-//! 4. check Business Central's total against the storefront's; a difference within
+//! For a list of mapped documents ([`Planned`]), stage by stage, each stage one `$batch`
+//! for all of them (split at 100 operations):
+//! 1. find what exists by `externalDocumentNumber` (`or`-joined filters, 20 keys per `GET`)
+//!    and read the customers whose tax area the lines need (read-only);
+//! 2. give those customers the tax area (and `taxLiable` in a US company) with `PATCH`
+//!    `If-Match` their ETag, then create the missing documents with their lines (deep
+//!    insert) — the patches come first in the same `$batch`; a document whose customer could
+//!    not be changed is deleted again and fails with that error;
+//! 3. check Business Central's total against the storefront's; a difference within
 //!    `rounding_tolerance` gets a rounding line, a larger one deletes the draft (never a
-//!    half-posted order) and is a mapping error;
-//! 5. post (`Microsoft.NAV.post` / `shipAndInvoice`) and read the posted document back (one
-//!    batch); a VAT posting setup / tax detail that does not exist deletes the draft and is a
-//!    mapping error naming both the VAT business and product posting groups.
+//!    half-posted order) and is a mapping error (one `$batch` when there are any);
+//! 4. post (`Microsoft.NAV.post` / `shipAndInvoice`), then read the posted documents back
+//!    (`or`-joined `GET`s after the posts, in the same `$batch`); a VAT posting setup / tax
+//!    detail that does not exist deletes the draft and is a mapping error naming both the
+//!    VAT business and product posting groups.
 //!
-//! A document found posted is adopted; one found as a draft (an earlier attempt whose
-//! response was lost) is checked and posted.
+//! A customer whose documents need two different tax areas has them written in separate
+//! rounds (one area per customer per round). A document found posted is adopted; one found
+//! as a draft (an earlier attempt whose response was lost) is checked and posted. A write
+//! `$batch` whose answer was lost is `OutcomeUnknown` for each of its documents, and so is
+//! a document whose post succeeded but whose read-back failed: the engine searches, finds
+//! it and adopts it.
 
 use std::collections::BTreeMap;
 
@@ -21,7 +30,7 @@ use rust_decimal::Decimal;
 use serde_json::{json, Value};
 
 use super::Bc365Ledger;
-use crate::client::{lit, BatchOp};
+use crate::client::{BatchOp, KeyQuery};
 use crate::error::missing_tax_setup;
 use crate::mapping::sales::Planned;
 use crate::mapping::{num, TaxKind};
@@ -35,16 +44,6 @@ pub struct Job {
     pub order: OrderId,
     /// The storefront tax zones (for VAT posting setup errors).
     pub zones: String,
-}
-
-fn get(url: String, what: String) -> BatchOp {
-    BatchOp {
-        method: "GET",
-        url,
-        body: None,
-        if_match: None,
-        what,
-    }
 }
 
 fn lines_of(set: &str) -> &'static str {
@@ -64,6 +63,26 @@ pub fn reference(d: &Document) -> LedgerRef {
     r
 }
 
+/// The sets a document of `set` may be found in (a sales order shipped and invoiced is
+/// found as its posted invoice).
+fn sets_of(set: &str) -> &'static [&'static str] {
+    match set {
+        "salesOrders" => &["salesInvoices", "salesOrders"],
+        "salesCreditMemos" => &["salesCreditMemos"],
+        _ => &["salesInvoices"],
+    }
+}
+
+fn lost() -> Error {
+    Error::protocol("$batch lost an answer").with_platform(crate::PLATFORM)
+}
+
+/// A round of writes: `customer id → tax area id`, and the jobs with their result index.
+type Round = (BTreeMap<String, String>, Vec<(usize, Job)>);
+
+/// A draft ready to post: result index, set, the draft, its job.
+type Draft<'a> = (usize, &'static str, Document, &'a Job);
+
 impl Bc365Ledger {
     /// Finds documents by `externalDocumentNumber` in `sets` (first set that has it wins),
     /// lines expanded.
@@ -71,57 +90,65 @@ impl Bc365Ledger {
         &self,
         keys: &[(&'static [&'static str], String)],
     ) -> Vec<Result<Option<(&'static str, Document)>>> {
-        self.find_with(keys, Vec::new()).await.0
+        self.find_with(keys, &[]).await.0
     }
 
-    /// [`Bc365Ledger::find_by_keys`] with `extra` read operations in the same `$batch`; their
-    /// answers come back second (an error for each when the batch failed).
+    /// [`Bc365Ledger::find_by_keys`] and the customers `customer_ids`, in one `$batch`
+    /// (`or`-joined filters); a customer is `None` when it does not exist.
     pub(crate) async fn find_with(
         &self,
         keys: &[(&'static [&'static str], String)],
-        extra: Vec<BatchOp>,
+        customer_ids: &[String],
     ) -> (
         Vec<Result<Option<(&'static str, Document)>>>,
-        Vec<Result<Value>>,
+        Vec<Result<Option<Customer>>>,
     ) {
-        let n_extra = extra.len();
-        let mut ops = Vec::new();
+        const SETS: [&str; 3] = ["salesInvoices", "salesOrders", "salesCreditMemos"];
+        let mut queries: Vec<KeyQuery> = SETS
+            .iter()
+            .map(|set| KeyQuery {
+                rest: (*set).to_string(),
+                field: "externalDocumentNumber",
+                quoted: true,
+                keys: Vec::new(),
+                query: vec![("$expand", lines_of(set).to_string())],
+                what: format!("find {set}"),
+            })
+            .collect();
+        // Per key, per set: (query, key index).
+        let mut at: Vec<Vec<(&'static str, usize, usize)>> = Vec::with_capacity(keys.len());
         for (sets, key) in keys {
+            let mut mine = Vec::new();
             for set in sets.iter() {
-                let q = [
-                    ("$filter", format!("externalDocumentNumber eq {}", lit(key))),
-                    ("$expand", lines_of(set).to_string()),
-                ];
-                ops.push(get(
-                    self.client.rel_query(set, &q),
-                    format!("find {set} {key}"),
-                ));
+                let q = SETS.iter().position(|s| s == set).unwrap_or(0);
+                mine.push((*set, q, queries[q].keys.len()));
+                queries[q].keys.push(key.clone());
             }
+            at.push(mine);
         }
-        ops.extend(extra);
-        let answers = match self.client.batch(ops, true).await {
-            Ok(a) => a,
-            Err(e) => {
-                return (
-                    keys.iter().map(|_| Err(e.clone())).collect(),
-                    (0..n_extra).map(|_| Err(e.clone())).collect(),
-                )
-            }
+        queries.push(KeyQuery {
+            rest: "customers".into(),
+            field: "id",
+            quoted: false,
+            keys: customer_ids.to_vec(),
+            query: Vec::new(),
+            what: "read customers".into(),
+        });
+        let answers = self.client.find_keys(&queries).await;
+        let row = |q: usize, i: usize| -> Result<Option<Value>> {
+            answers
+                .get(q)
+                .and_then(|a| a.get(i))
+                .cloned()
+                .unwrap_or_else(|| Err(lost()))
+                .map(|rows| rows.into_iter().next())
         };
-        let mut it = answers.into_iter();
         let mut out = Vec::with_capacity(keys.len());
-        for (sets, _) in keys {
+        for mine in at {
             let mut found: Result<Option<(&'static str, Document)>> = Ok(None);
-            for set in sets.iter() {
-                let Some(a) = it.next() else {
-                    found = Err(Error::protocol("$batch lost an answer"));
-                    continue;
-                };
-                let got = a.into_result().and_then(|v| {
-                    let rows: Vec<Document> =
-                        parse(v.get("value").cloned().unwrap_or_default(), "documents")?;
-                    Ok(rows.into_iter().next())
-                });
+            for (set, q, i) in mine {
+                let got =
+                    row(q, i).and_then(|v| v.map(|v| parse::<Document>(v, "document")).transpose());
                 match (&found, got) {
                     (Ok(None), Ok(Some(d))) => found = Ok(Some((set, d))),
                     (Ok(None), Err(e)) => found = Err(e),
@@ -130,223 +157,63 @@ impl Bc365Ledger {
             }
             out.push(found);
         }
-        (out, it.map(|a| a.into_result()).collect())
+        let customers = (0..customer_ids.len())
+            .map(|i| {
+                row(SETS.len(), i)
+                    .and_then(|v| v.map(|v| parse::<Customer>(v, "customer")).transpose())
+            })
+            .collect();
+        (out, customers)
     }
 
-    /// The customers whose tax area the documents need (VAT business posting group / US tax
-    /// area): `customer id → tax area id`.
-    fn wanted_areas(&self, jobs: &[&Job]) -> BTreeMap<String, String> {
-        let mut want = BTreeMap::new();
-        let Some(setup) = self.setup.get() else {
-            return want;
-        };
-        for j in jobs {
-            let customer = j.plan.body["customerId"].as_str().unwrap_or("").to_string();
-            if let Some(id) = j.plan.tax_area.as_ref().and_then(|a| setup.areas.get(a)) {
-                want.insert(customer, id.clone());
-            }
-        }
-        want
-    }
-
-    /// Gives each customer the tax area its documents need (and `taxLiable` in a US
-    /// company), from the customers read in the find batch.
-    async fn set_tax_areas(
-        &self,
-        want: &BTreeMap<String, String>,
-        read: Vec<Result<Value>>,
-    ) -> Result<()> {
-        let liable = self.setup_kind() == Some(TaxKind::SalesTax);
-        let mut patches = Vec::new();
-        for (r, (cid, area)) in read.into_iter().zip(want) {
-            let cust: Customer = parse(r?, "customer")?;
-            if !cust.tax_area_id.eq_ignore_ascii_case(area) || (liable && !cust.tax_liable) {
-                let mut body = json!({"taxAreaId": area});
-                if liable {
-                    body["taxLiable"] = json!(true);
-                }
-                patches.push(BatchOp {
-                    method: "PATCH",
-                    url: self.client.rel(&format!("customers({cid})")),
-                    body: Some(body),
-                    if_match: Some(cust.etag),
-                    what: format!("set the tax area of customer {}", cust.number),
-                });
-            }
-        }
-        if !patches.is_empty() {
-            for a in self.client.batch(patches, false).await? {
-                a.into_result()?;
-            }
-        }
-        Ok(())
+    /// The tax area id a job's customer needs, if any.
+    fn wanted_area(&self, job: &Job) -> Option<(String, String)> {
+        let setup = self.setup.get()?;
+        let customer = job.plan.body["customerId"]
+            .as_str()
+            .unwrap_or("")
+            .to_string();
+        let area = job
+            .plan
+            .tax_area
+            .as_ref()
+            .and_then(|a| setup.areas.get(a))?;
+        Some((customer, area.clone()))
     }
 
     /// Writes `jobs` (see the module docs); one result per job, in order.
     pub(crate) async fn write_documents(&self, jobs: Vec<Result<Job>>) -> Vec<Result<LedgerRef>> {
         let mut results: Vec<Option<Result<LedgerRef>>> = jobs.iter().map(|_| None).collect();
-        let mut live: Vec<(usize, Job)> = Vec::new();
+        // Rounds: each customer with one tax area per round.
+        let mut rounds: Vec<Round> = Vec::new();
         for (i, j) in jobs.into_iter().enumerate() {
-            match j {
-                Ok(job) => live.push((i, job)),
-                Err(e) => results[i] = Some(Err(e)),
-            }
-        }
-        // 1. find
-        let keys: Vec<(&'static [&'static str], String)> = live
-            .iter()
-            .map(|(_, j)| {
-                let sets: &'static [&'static str] = match j.plan.set {
-                    "salesOrders" => &["salesInvoices", "salesOrders"],
-                    "salesCreditMemos" => &["salesCreditMemos"],
-                    _ => &["salesInvoices"],
-                };
-                (sets, j.plan.key.clone())
-            })
-            .collect();
-        let all: Vec<&Job> = live.iter().map(|(_, j)| j).collect();
-        let want = self.wanted_areas(&all);
-        let extra = want
-            .keys()
-            .map(|c| {
-                get(
-                    self.client.rel(&format!("customers({c})")),
-                    format!("read customer {c}"),
-                )
-            })
-            .collect();
-        let (found, customers) = self.find_with(&keys, extra).await;
-        let mut drafts: Vec<(usize, &'static str, Document, &Job)> = Vec::new();
-        let mut to_create: Vec<(usize, &Job)> = Vec::new();
-        for ((i, job), f) in live.iter().zip(found) {
-            match f {
-                Err(e) => results[*i] = Some(Err(e)),
-                Ok(Some((_, d))) if !d.is_draft() => results[*i] = Some(Ok(reference(&d))),
-                Ok(Some((set, d))) => drafts.push((*i, set, d, job)),
-                Ok(None) => to_create.push((*i, job)),
-            }
-        }
-        // 2. tax areas of the customers
-        if !to_create.is_empty() {
-            if let Err(e) = self.set_tax_areas(&want, customers).await {
-                for (i, _) in &to_create {
-                    results[*i] = Some(Err(e.clone()));
-                }
-                to_create.clear();
-            }
-        }
-        // 3. create
-        if !to_create.is_empty() {
-            let ops = to_create
-                .iter()
-                .map(|(_, j)| BatchOp {
-                    method: "POST",
-                    url: self.client.rel(j.plan.set),
-                    body: Some(j.plan.body.clone()),
-                    if_match: None,
-                    what: format!("create {} {}", j.plan.set, j.plan.key),
-                })
-                .collect();
-            match self.client.batch(ops, false).await {
+            let job = match j {
+                Ok(job) => job,
                 Err(e) => {
-                    for (i, _) in &to_create {
-                        results[*i] = Some(Err(e.clone()));
-                    }
+                    results[i] = Some(Err(e));
+                    continue;
                 }
-                Ok(answers) => {
-                    for ((i, job), a) in to_create.iter().zip(answers) {
-                        match a
-                            .into_result()
-                            .and_then(|v| parse::<Document>(v, "created document"))
-                        {
-                            Ok(d) => drafts.push((*i, job.plan.set, d, job)),
-                            Err(e) => results[*i] = Some(Err(self.mapped(e, job))),
-                        }
-                    }
+            };
+            let want = self.wanted_area(&job);
+            let fits = |areas: &BTreeMap<String, String>| match &want {
+                Some((c, a)) => areas.get(c).is_none_or(|x| x == a),
+                None => true,
+            };
+            let r = match rounds.iter().position(|(areas, _)| fits(areas)) {
+                Some(r) => r,
+                None => {
+                    rounds.push((BTreeMap::new(), Vec::new()));
+                    rounds.len() - 1
                 }
+            };
+            if let Some((c, a)) = want {
+                rounds[r].0.insert(c, a);
             }
+            rounds[r].1.push((i, job));
         }
-        // 4. totals
-        let mut ready: Vec<(usize, &'static str, Document, &Job)> = Vec::new();
-        for (i, set, d, job) in drafts {
-            match self.reconcile_total(set, &d, job).await {
-                Ok(()) => ready.push((i, set, d, job)),
-                Err(e) => results[i] = Some(Err(e)),
-            }
-        }
-        // 5. post
-        let post = |set: &str| match set {
-            "salesOrders" => self.config.posting.ship_and_invoice_orders,
-            _ => self.config.posting.post_documents,
-        };
-        let (to_post, keep): (Vec<_>, Vec<_>) =
-            ready.into_iter().partition(|(_, set, _, _)| post(set));
-        for (i, set, d, _) in keep {
-            let fresh = self
-                .client
-                .get("document", &format!("{set}({})", d.id), &[])
-                .await
-                .and_then(|v| parse::<Document>(v, "document"));
-            results[i] = Some(fresh.map(|d| reference(&d)));
-        }
-        if !to_post.is_empty() {
-            let mut ops = Vec::new();
-            for (_, set, d, job) in &to_post {
-                let action = if *set == "salesOrders" {
-                    "Microsoft.NAV.shipAndInvoice"
-                } else {
-                    "Microsoft.NAV.post"
-                };
-                ops.push(BatchOp {
-                    method: "POST",
-                    url: self.client.rel(&format!("{set}({})/{action}", d.id)),
-                    body: None,
-                    if_match: None,
-                    what: format!("post {set} {}", job.plan.key),
-                });
-                let read = if *set == "salesOrders" {
-                    self.client.rel_query(
-                        "salesInvoices",
-                        &[(
-                            "$filter",
-                            format!("externalDocumentNumber eq {}", lit(&job.plan.key)),
-                        )],
-                    )
-                } else {
-                    self.client.rel(&format!("{set}({})", d.id))
-                };
-                ops.push(get(read, format!("read posted {}", job.plan.key)));
-            }
-            match self.client.batch(ops, false).await {
-                Err(e) => {
-                    for (i, ..) in &to_post {
-                        results[*i] = Some(Err(e.clone()));
-                    }
-                }
-                Ok(answers) => {
-                    let mut it = answers.into_iter();
-                    for (i, set, d, job) in &to_post {
-                        let (posted, read) = (it.next(), it.next());
-                        let r = match posted.map(|a| a.into_result()) {
-                            Some(Ok(_)) => read
-                                .ok_or_else(|| Error::protocol("$batch lost an answer"))
-                                .and_then(|a| a.into_result())
-                                .and_then(|v| {
-                                    let v = match v.get("value") {
-                                        Some(Value::Array(rows)) => {
-                                            rows.first().cloned().unwrap_or_default()
-                                        }
-                                        _ => v,
-                                    };
-                                    parse::<Document>(v, "posted document")
-                                })
-                                .map(|d| reference(&d)),
-                            Some(Err(e)) => Err(self.discard(set, d, job, e).await),
-                            None => Err(Error::protocol("$batch lost an answer")),
-                        };
-                        results[*i] = Some(r);
-                    }
-                }
+        for (want, live) in rounds {
+            for (i, r) in self.write_round(&want, &live).await {
+                results[i] = Some(r);
             }
         }
         results
@@ -357,14 +224,296 @@ impl Bc365Ledger {
             .collect()
     }
 
-    /// A permanent posting failure deletes the draft (never a half-posted order); a VAT
-    /// posting setup or tax detail that does not exist becomes a mapping issue.
-    async fn discard(&self, set: &str, d: &Document, job: &Job, e: Error) -> Error {
-        if e.is_temporary() || e.kind() == ErrorKind::OutcomeUnknown {
-            return e;
+    /// One round of [`Bc365Ledger::write_documents`]: `want` is `customer id → tax area id`.
+    async fn write_round(
+        &self,
+        want: &BTreeMap<String, String>,
+        live: &[(usize, Job)],
+    ) -> Vec<(usize, Result<LedgerRef>)> {
+        let mut results: Vec<(usize, Result<LedgerRef>)> = Vec::new();
+        // 1. find the documents, read the customers
+        let keys: Vec<(&'static [&'static str], String)> = live
+            .iter()
+            .map(|(_, j)| (sets_of(j.plan.set), j.plan.key.clone()))
+            .collect();
+        let customer_ids: Vec<String> = want.keys().cloned().collect();
+        let (found, customers) = self.find_with(&keys, &customer_ids).await;
+        let mut drafts: Vec<Draft<'_>> = Vec::new();
+        let mut to_create: Vec<(usize, &Job)> = Vec::new();
+        for ((i, job), f) in live.iter().zip(found) {
+            match f {
+                Err(e) => results.push((*i, Err(e))),
+                Ok(Some((_, d))) if !d.is_draft() => results.push((*i, Ok(reference(&d)))),
+                Ok(Some((set, d))) => drafts.push((*i, set, d, job)),
+                Ok(None) => to_create.push((*i, job)),
+            }
         }
-        let _ = self.client.delete(&format!("{set}({})", d.id), "*").await;
-        self.mapped(e, job)
+        // 2. the customers' tax areas, then the new documents, in one write batch
+        let liable = self.setup_kind() == Some(TaxKind::SalesTax);
+        let customer_of = |job: &Job| {
+            job.plan.body["customerId"]
+                .as_str()
+                .unwrap_or("")
+                .to_string()
+        };
+        let mut bad_customer: BTreeMap<String, Error> = BTreeMap::new();
+        let mut patches: Vec<(String, BatchOp)> = Vec::new();
+        for ((cid, area), r) in want.iter().zip(customers) {
+            let needed = to_create
+                .iter()
+                .map(|(_, j)| *j)
+                .chain(drafts.iter().map(|d| d.3));
+            if !needed.into_iter().any(|j| customer_of(j) == *cid) {
+                continue;
+            }
+            match r {
+                Err(e) => {
+                    bad_customer.insert(cid.clone(), e);
+                }
+                // An unknown customer: the document's own create or post says so.
+                Ok(None) => {}
+                Ok(Some(cust)) => {
+                    if !cust.tax_area_id.eq_ignore_ascii_case(area) || (liable && !cust.tax_liable)
+                    {
+                        let mut body = json!({"taxAreaId": area});
+                        if liable {
+                            body["taxLiable"] = json!(true);
+                        }
+                        patches.push((
+                            cid.clone(),
+                            BatchOp {
+                                method: "PATCH",
+                                url: self.client.rel(&format!("customers({cid})")),
+                                body: Some(body),
+                                if_match: Some(cust.etag),
+                                what: format!("set the tax area of customer {}", cust.number),
+                            },
+                        ));
+                    }
+                }
+            }
+        }
+        let (blocked, ok): (Vec<_>, Vec<_>) = to_create
+            .into_iter()
+            .partition(|(_, j)| bad_customer.contains_key(&customer_of(j)));
+        let to_create = ok;
+        for (i, j) in blocked {
+            if let Some(e) = bad_customer.get(&customer_of(j)) {
+                results.push((i, Err(e.clone())));
+            }
+        }
+        let n_patches = patches.len();
+        let mut ops: Vec<BatchOp> = Vec::with_capacity(n_patches + to_create.len());
+        let patched: Vec<String> = patches.iter().map(|(c, _)| c.clone()).collect();
+        ops.extend(patches.into_iter().map(|(_, op)| op));
+        ops.extend(to_create.iter().map(|(_, j)| BatchOp {
+            method: "POST",
+            url: self.client.rel(j.plan.set),
+            body: Some(j.plan.body.clone()),
+            if_match: None,
+            what: format!("create {} {}", j.plan.set, j.plan.key),
+        }));
+        let mut undo: Vec<BatchOp> = Vec::new();
+        if !ops.is_empty() {
+            let mut answers = self.client.batch_each(ops, false).await.into_iter();
+            for cid in patched {
+                if let Err(e) = answers
+                    .next()
+                    .unwrap_or_else(|| Err(lost()))
+                    .and_then(|a| a.into_result())
+                {
+                    bad_customer.insert(cid, e);
+                }
+            }
+            for (i, job) in to_create {
+                let r = answers
+                    .next()
+                    .unwrap_or_else(|| Err(lost()))
+                    .and_then(|a| a.into_result())
+                    .and_then(|v| parse::<Document>(v, "created document"));
+                match (r, bad_customer.get(&customer_of(job))) {
+                    (Ok(d), Some(e)) => {
+                        // Created for a customer without the area it needs: removed again.
+                        undo.push(self.delete_op(job.plan.set, &d));
+                        results.push((i, Err(e.clone())));
+                    }
+                    (Ok(d), None) => drafts.push((i, job.plan.set, d, job)),
+                    (Err(e), _) => results.push((i, Err(self.mapped(e, job)))),
+                }
+            }
+        }
+        let (blocked, ok): (Vec<_>, Vec<_>) = drafts
+            .into_iter()
+            .partition(|d| bad_customer.contains_key(&customer_of(d.3)));
+        for (i, _, _, j) in blocked {
+            if let Some(e) = bad_customer.get(&customer_of(j)) {
+                results.push((i, Err(e.clone())));
+            }
+        }
+        // 3. totals
+        let ready = self.reconcile_totals(ok, &mut results).await;
+        // 4. post and read back
+        let post = |set: &str| match set {
+            "salesOrders" => self.config.posting.ship_and_invoice_orders,
+            _ => self.config.posting.post_documents,
+        };
+        let (to_post, keep): (Vec<_>, Vec<_>) =
+            ready.into_iter().partition(|(_, set, _, _)| post(set));
+        if !keep.is_empty() {
+            results.extend(self.read_back(&keep, Vec::new(), false).await);
+        }
+        if !to_post.is_empty() {
+            let posts: Vec<BatchOp> = to_post
+                .iter()
+                .map(|(_, set, d, job)| {
+                    let action = if *set == "salesOrders" {
+                        "Microsoft.NAV.shipAndInvoice"
+                    } else {
+                        "Microsoft.NAV.post"
+                    };
+                    BatchOp {
+                        method: "POST",
+                        url: self.client.rel(&format!("{set}({})/{action}", d.id)),
+                        body: None,
+                        if_match: None,
+                        what: format!("post {set} {}", job.plan.key),
+                    }
+                })
+                .collect();
+            for (r, d) in self
+                .read_back(&to_post, posts, true)
+                .await
+                .into_iter()
+                .zip(&to_post)
+            {
+                match r {
+                    (i, Err(e)) if !e.is_temporary() && e.kind() != ErrorKind::OutcomeUnknown => {
+                        // A permanent posting failure deletes the draft (never a
+                        // half-posted order).
+                        undo.push(self.delete_op(d.1, &d.2));
+                        results.push((i, Err(self.mapped(e, d.3))));
+                    }
+                    other => results.push(other),
+                }
+            }
+        }
+        if !undo.is_empty() {
+            // Best effort: a draft left behind is found and finished by the next attempt.
+            let _ = self.client.batch_each(undo, false).await;
+        }
+        results
+    }
+
+    fn delete_op(&self, set: &str, d: &Document) -> BatchOp {
+        BatchOp {
+            method: "DELETE",
+            url: self.client.rel(&format!("{set}({})", d.id)),
+            body: None,
+            if_match: Some("*".into()),
+            what: format!("delete draft {}", d.number),
+        }
+    }
+
+    /// `posts` (one per draft, or none), then the documents read again (`or`-joined `GET`s by
+    /// id; a shipped and invoiced sales order: its invoice by `externalDocumentNumber`), in
+    /// one `$batch`. A post that failed is its error (kinds as bc-http gives them: a lost
+    /// answer is `OutcomeUnknown`); a post that succeeded but whose document cannot be
+    /// read back is `OutcomeUnknown` (it is there: the engine's search adopts it).
+    async fn read_back(
+        &self,
+        drafts: &[Draft<'_>],
+        posts: Vec<BatchOp>,
+        posting: bool,
+    ) -> Vec<(usize, Result<LedgerRef>)> {
+        let n_posts = posts.len();
+        let mut by_set: BTreeMap<(&'static str, &'static str), Vec<usize>> = BTreeMap::new();
+        let mut queries: Vec<KeyQuery> = Vec::new();
+        let mut at: Vec<(usize, usize)> = Vec::with_capacity(drafts.len());
+        for (n, (_, set, d, job)) in drafts.iter().enumerate() {
+            let (rest, field, quoted, key): (&'static str, &'static str, bool, String) =
+                if posting && *set == "salesOrders" {
+                    (
+                        "salesInvoices",
+                        "externalDocumentNumber",
+                        true,
+                        job.plan.key.clone(),
+                    )
+                } else {
+                    (set, "id", false, d.id.clone())
+                };
+            let q = match by_set.get(&(rest, field)) {
+                Some(v) => v[0],
+                None => {
+                    queries.push(KeyQuery {
+                        rest: rest.to_string(),
+                        field,
+                        quoted,
+                        keys: Vec::new(),
+                        query: Vec::new(),
+                        what: format!("read {rest} back"),
+                    });
+                    by_set.insert((rest, field), vec![queries.len() - 1]);
+                    queries.len() - 1
+                }
+            };
+            at.push((q, queries[q].keys.len()));
+            queries[q].keys.push(key);
+            let _ = n;
+        }
+        let mut ops = posts;
+        let mut plan = Vec::new();
+        for (qi, q) in queries.iter().enumerate() {
+            for (op, idx) in self.client.key_ops(q) {
+                ops.push(op);
+                plan.push((qi, idx));
+            }
+        }
+        let mut answers = self.client.batch_each(ops, !posting).await;
+        let reads = answers.split_off(n_posts.min(answers.len()));
+        let rows = self.client.key_rows(&queries, plan, reads).await;
+        drafts
+            .iter()
+            .enumerate()
+            .map(|(n, (i, set, _, job))| {
+                if posting {
+                    if let Some(Err(e)) = answers
+                        .get(n)
+                        .cloned()
+                        .map(|a| a.and_then(|a| a.into_result()))
+                    {
+                        return (*i, Err(e));
+                    }
+                }
+                let (q, k) = at[n];
+                let read = rows
+                    .get(q)
+                    .and_then(|r| r.get(k))
+                    .cloned()
+                    .unwrap_or_else(|| Err(lost()))
+                    .and_then(|rows| {
+                        rows.into_iter().next().ok_or_else(|| {
+                            Error::new(
+                                ErrorKind::NotFound,
+                                format!("{set} {} is not there after writing it", job.plan.key),
+                            )
+                        })
+                    })
+                    .and_then(|v| parse::<Document>(v, "document"))
+                    .map(|d| reference(&d));
+                let read = match read {
+                    Err(e) if posting => Err(Error::new(
+                        ErrorKind::OutcomeUnknown,
+                        format!(
+                            "{set} {} was posted but could not be read back ({e}); search for it",
+                            job.plan.key
+                        ),
+                    )
+                    .with_platform(crate::PLATFORM)),
+                    r => r,
+                };
+                (*i, read)
+            })
+            .collect()
     }
 
     fn mapped(&self, e: Error, job: &Job) -> Error {
@@ -390,45 +539,73 @@ impl Bc365Ledger {
         }
     }
 
-    async fn reconcile_total(&self, set: &str, d: &Document, job: &Job) -> Result<()> {
-        let diff = job.plan.expected_total - d.total_amount_including_tax;
-        if diff.is_zero() {
-            return Ok(());
-        }
+    /// Step 3: drafts whose total is the storefront's go on; a difference within
+    /// `rounding_tolerance` gets a rounding line (one `$batch` for all), a larger one deletes
+    /// the draft and is a mapping error.
+    async fn reconcile_totals<'a>(
+        &self,
+        drafts: Vec<Draft<'a>>,
+        results: &mut Vec<(usize, Result<LedgerRef>)>,
+    ) -> Vec<Draft<'a>> {
         let p = &self.config.posting;
-        match (&p.rounding_account, diff.abs() <= p.rounding_tolerance) {
-            (Some(acc), true) => {
-                let (qty, unit) = if diff > Decimal::ZERO {
-                    (Decimal::ONE, diff)
-                } else {
-                    (-Decimal::ONE, -diff)
-                };
-                let mut line = json!({"lineType": "Account", "lineObjectNumber": acc, "description": "Rounding (storefront total)", "quantity": num(qty), "unitPrice": num(unit)});
-                if let Some(code) = &p.untaxed_tax_code {
-                    line["taxCode"] = json!(code);
-                }
-                self.client
-                    .post(
-                        "rounding line",
-                        &format!("{set}({})/{}", d.id, lines_of(set)),
-                        &line,
-                    )
-                    .await
-                    .map(|_| ())
+        let mut ready = Vec::with_capacity(drafts.len());
+        let mut rounding: Vec<(BatchOp, Draft<'a>)> = Vec::new();
+        let mut deletes = Vec::new();
+        for (i, set, d, job) in drafts {
+            let diff = job.plan.expected_total - d.total_amount_including_tax;
+            if diff.is_zero() {
+                ready.push((i, set, d, job));
+                continue;
             }
-            _ => {
-                let _ = self.client.delete(&format!("{set}({})", d.id), "*").await;
-                Err(Error::mapping(vec![MappingIssue::new(
-                    Some(&job.order),
-                    IssueCode::RoundingBeyondTolerance,
-                    Some(if p.rounding_account.is_some() { "ledger.posting.rounding_tolerance" } else { "ledger.posting.rounding_account" }),
-                    format!(
-                        "Business Central computes {} (tax {}) but the storefront total is {}: check that tax_map sends each zone to the tax group with the storefront's rate",
-                        d.total_amount_including_tax, d.total_tax_amount, job.plan.expected_total
-                    ),
-                )])
-                .with_platform(crate::PLATFORM))
+            match (&p.rounding_account, diff.abs() <= p.rounding_tolerance) {
+                (Some(acc), true) => {
+                    let (qty, unit) = if diff > Decimal::ZERO {
+                        (Decimal::ONE, diff)
+                    } else {
+                        (-Decimal::ONE, -diff)
+                    };
+                    let mut line = json!({"lineType": "Account", "lineObjectNumber": acc, "description": "Rounding (storefront total)", "quantity": num(qty), "unitPrice": num(unit)});
+                    if let Some(code) = &p.untaxed_tax_code {
+                        line["taxCode"] = json!(code);
+                    }
+                    let op = BatchOp {
+                        method: "POST",
+                        url: self
+                            .client
+                            .rel(&format!("{set}({})/{}", d.id, lines_of(set))),
+                        body: Some(line),
+                        if_match: None,
+                        what: format!("rounding line of {}", job.plan.key),
+                    };
+                    rounding.push((op, (i, set, d, job)));
+                }
+                _ => {
+                    deletes.push(self.delete_op(set, &d));
+                    results.push((i, Err(Error::mapping(vec![MappingIssue::new(
+                        Some(&job.order),
+                        IssueCode::RoundingBeyondTolerance,
+                        Some(if p.rounding_account.is_some() { "ledger.posting.rounding_tolerance" } else { "ledger.posting.rounding_account" }),
+                        format!(
+                            "Business Central computes {} (tax {}) but the storefront total is {}: check that tax_map sends each zone to the tax group with the storefront's rate",
+                            d.total_amount_including_tax, d.total_tax_amount, job.plan.expected_total
+                        ),
+                    )])
+                    .with_platform(crate::PLATFORM))));
+                }
             }
         }
+        let (mut ops, waiting): (Vec<BatchOp>, Vec<Draft<'a>>) = rounding.into_iter().unzip();
+        // Rounding lines first, then the deletes, in one write batch.
+        ops.extend(deletes);
+        if !ops.is_empty() {
+            let answers = self.client.batch_each(ops, false).await;
+            for (a, (i, set, d, job)) in answers.into_iter().zip(waiting) {
+                match a.and_then(|a| a.into_result()) {
+                    Ok(_) => ready.push((i, set, d, job)),
+                    Err(e) => results.push((i, Err(e))),
+                }
+            }
+        }
+        ready
     }
 }

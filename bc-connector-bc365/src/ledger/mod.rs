@@ -104,7 +104,7 @@ impl Ledger for Bc365Ledger {
     fn capabilities(&self) -> LedgerCapabilities {
         let mut caps = LedgerCapabilities::new(crate::PLATFORM, self.config.home_currency);
         caps.document_kinds = vec![DocumentKind::Invoice, DocumentKind::SalesOrder];
-        caps.batch_size = MAX_BATCH / 2;
+        caps.batch_size = MAX_BATCH;
         caps.idempotency_keys = false;
         caps.max_doc_number_len = Some(35);
         caps.max_client_name_len = Some(100);
@@ -206,27 +206,39 @@ impl Ledger for Bc365Ledger {
         self.read_catalog().await
     }
 
+    /// Every key in one `$batch` of `or`-joined filters (20 keys per `GET`).
+    async fn find_clients(&self, keys: &[ClientKey]) -> Vec<Result<Option<ClientRef>>> {
+        self.find_clients_by(keys).await
+    }
+
+    /// `POST customers` in `$batch`es of 100; the customer number (Business Central's key)
+    /// refuses a second creation, which is then found (see [`parties`]).
+    async fn create_clients(&self, clients: &[Client]) -> Vec<Result<ClientRef>> {
+        self.create_customers(clients).await
+    }
+
+    /// `POST items` in `$batch`es of 100; the item number (the SKU, Business Central's key)
+    /// refuses a second creation, which is then found.
+    async fn create_items(&self, items: &[NewItem]) -> Vec<Result<ItemRef>> {
+        self.create_items_each(items).await
+    }
+
+    /// Stage by stage for all documents, each stage one `$batch` (see [`documents`]).
     async fn post_sales_documents(&self, docs: &[SalesDocument]) -> Vec<Result<LedgerRef>> {
         let mut jobs = Vec::with_capacity(docs.len());
         for d in docs {
             jobs.push(self.job(d).await);
         }
-        let mut out = Vec::with_capacity(docs.len());
-        // Posting takes two operations per document (post + read back).
-        let mut rest = jobs;
-        while !rest.is_empty() {
-            let tail = rest.split_off(rest.len().min(MAX_BATCH / 2));
-            out.extend(self.write_documents(rest).await);
-            rest = tail;
-        }
-        out
+        self.write_documents(jobs).await
     }
 
+    /// `or`-joined filters by `externalDocumentNumber`, one `$batch`.
     async fn find_documents(&self, ids: &[ImportId]) -> Vec<Result<Option<LedgerDocument>>> {
-        let mut out = Vec::with_capacity(ids.len());
-        for chunk in ids.chunks(MAX_BATCH / 2) {
-            out.extend(self.find_sales_documents(chunk).await);
-        }
-        out
+        self.find_sales_documents(ids).await
+    }
+
+    /// Searched (and their invoices read) in one `$batch`, posted in the next.
+    async fn post_receipts(&self, receipts: &[ReceiptPosting]) -> Vec<Result<LedgerRef>> {
+        self.post_payments(receipts).await
     }
 }

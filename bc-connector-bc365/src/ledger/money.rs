@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 
 use super::documents::{reference, Job};
 use super::Bc365Ledger;
-use crate::client::{lit, BatchOp};
+use crate::client::{lit, BatchOp, KeyQuery};
 use crate::mapping::{credit, journal, receipt};
 use crate::wire::{parse, Document, JournalLine};
 
@@ -236,6 +236,139 @@ impl Bc365Ledger {
             Err(e) if e.kind() == ErrorKind::OutcomeUnknown => self.find_payment(r).await?.ok_or(e),
             Err(e) => Err(e),
         }
+    }
+
+    /// Receipts searched by their key, and the invoices they apply to read, in one
+    /// `$batch` (`or`-joined filters): per receipt, the payment found, and whether its
+    /// invoice is posted.
+    async fn find_payments_each(
+        &self,
+        rs: &[&ReceiptPosting],
+        invoices: bool,
+    ) -> Vec<Result<(Option<LedgerRef>, bool)>> {
+        let setup = match self.setup().await {
+            Ok(s) => s,
+            Err(e) => return rs.iter().map(|_| Err(e.clone())).collect(),
+        };
+        let mut queries = vec![KeyQuery {
+            rest: format!(
+                "customerPaymentJournals({})/customerPayments",
+                setup.payment_journal
+            ),
+            field: "externalDocumentNumber",
+            quoted: true,
+            keys: rs.iter().map(|r| receipt::receipt_key(r)).collect(),
+            query: Vec::new(),
+            what: "find customer payments".into(),
+        }];
+        if invoices {
+            queries.push(KeyQuery {
+                rest: "salesInvoices".into(),
+                field: "id",
+                quoted: false,
+                keys: rs.iter().map(|r| r.document.id.clone()).collect(),
+                query: vec![("$select", "id,status,number".into())],
+                what: "read invoices".into(),
+            });
+        }
+        let answers = self.client.find_keys(&queries).await;
+        let at = |q: usize, i: usize| -> Result<Option<Value>> {
+            answers
+                .get(q)
+                .and_then(|a| a.get(i))
+                .cloned()
+                .unwrap_or_else(|| Err(Error::protocol("$batch lost an answer")))
+                .map(|rows| rows.into_iter().next())
+        };
+        (0..rs.len())
+            .map(|i| {
+                let found = at(0, i)?
+                    .map(|v| parse::<JournalLine>(v, "customer payment"))
+                    .transpose()?
+                    .map(|p| LedgerRef::new(p.id).with_number(p.document_number));
+                let posted = if invoices && found.is_none() {
+                    at(1, i)?.is_some_and(|v| {
+                        v.get("status")
+                            .and_then(Value::as_str)
+                            .is_some_and(|s| s != "Draft")
+                    })
+                } else {
+                    false
+                };
+                Ok((found, posted))
+            })
+            .collect()
+    }
+
+    /// Receipts in `$batch`es: searched by key with their invoices read (one batch), the
+    /// missing ones posted (one batch; applied to a posted invoice), those of unknown outcome
+    /// searched again. One result per receipt, in order, as [`Bc365Ledger::post_payment`].
+    pub(crate) async fn post_payments(&self, rs: &[ReceiptPosting]) -> Vec<Result<LedgerRef>> {
+        let all: Vec<&ReceiptPosting> = rs.iter().collect();
+        let found = self.find_payments_each(&all, true).await;
+        let mut out: Vec<Option<Result<LedgerRef>>> = rs.iter().map(|_| None).collect();
+        let mut to_post: Vec<(usize, bool)> = Vec::new();
+        for (i, f) in found.into_iter().enumerate() {
+            match f {
+                Ok((Some(r), _)) => out[i] = Some(Ok(r)),
+                Ok((None, posted)) => to_post.push((i, posted)),
+                Err(e) => out[i] = Some(Err(e)),
+            }
+        }
+        if !to_post.is_empty() {
+            let rest = match self.setup().await {
+                Ok(setup) => format!(
+                    "customerPaymentJournals({})/customerPayments",
+                    setup.payment_journal
+                ),
+                Err(e) => {
+                    return rs.iter().map(|_| Err(e.clone())).collect();
+                }
+            };
+            let ops = to_post
+                .iter()
+                .map(|(i, posted)| {
+                    let r = &rs[*i];
+                    BatchOp {
+                        method: "POST",
+                        url: self.client.rel(&rest),
+                        body: Some(receipt::payment(
+                            r,
+                            posted.then_some(r.document.id.as_str()),
+                        )),
+                        if_match: None,
+                        what: format!("customer payment {}", receipt::receipt_key(r)),
+                    }
+                })
+                .collect();
+            let answers = self.client.batch_each(ops, false).await;
+            let mut unknown: Vec<(usize, Error)> = Vec::new();
+            for ((i, _), a) in to_post.into_iter().zip(answers) {
+                match a
+                    .and_then(|a| a.into_result())
+                    .and_then(|v| parse::<JournalLine>(v, "customer payment"))
+                {
+                    Ok(p) => out[i] = Some(Ok(LedgerRef::new(p.id).with_number(p.document_number))),
+                    Err(e) if e.kind() == ErrorKind::OutcomeUnknown => unknown.push((i, e)),
+                    Err(e) => out[i] = Some(Err(e)),
+                }
+            }
+            if !unknown.is_empty() {
+                let again: Vec<&ReceiptPosting> = unknown.iter().map(|(i, _)| &rs[*i]).collect();
+                let found = self.find_payments_each(&again, false).await;
+                for ((i, e), f) in unknown.into_iter().zip(found) {
+                    out[i] = Some(match f {
+                        Ok((Some(r), _)) => Ok(r),
+                        _ => Err(e),
+                    });
+                }
+            }
+        }
+        out.into_iter()
+            .map(|r| {
+                r.unwrap_or_else(|| Err(Error::new(ErrorKind::Internal, "receipt not processed")))
+            })
+            .collect()
     }
 
     pub(crate) async fn find_credit(
