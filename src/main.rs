@@ -247,6 +247,7 @@ fn main() -> ExitCode {
             platform,
             &config,
             std::time::Duration::from_secs(timeout_secs),
+            json,
         )),
         Command::Sandbox(mut args) => {
             args.json = json;

@@ -43,10 +43,11 @@ fn settings(dir: &Path, creds: &Value, redirect: &str) -> (PathBuf, String) {
     (path, state)
 }
 
-fn spawn_connect(config: &Path) -> (Killed, BufReader<std::process::ChildStdout>) {
+fn spawn_connect(config: &Path, json: bool) -> (Killed, BufReader<std::process::ChildStdout>) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_bcsync"))
         .args(["connect", "qbo", "--timeout-secs", "60", "--config"])
         .arg(config)
+        .args(if json { &["--json"][..] } else { &[][..] })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -66,6 +67,12 @@ fn consent_url(out: &mut BufReader<std::process::ChildStdout>) -> String {
         );
         if line.starts_with("http") {
             return line.trim().to_string();
+        }
+        // `--json`: one JSON line first, naming the URL.
+        if let Ok(v) = serde_json::from_str::<serde_json::Value>(&line) {
+            if let Some(u) = v["authorize_url"].as_str() {
+                return u.to_string();
+            }
         }
     }
 }
@@ -95,7 +102,7 @@ async fn connect_qbo_stores_a_token_set_that_later_connections_use() {
     let redirect = format!("http://127.0.0.1:{}/callback", free_port());
     let (config, state_url) = settings(&dir, &creds, &redirect);
 
-    let (child, mut out) = spawn_connect(&config);
+    let (child, mut out) = spawn_connect(&config, false);
     let url = consent_url(&mut out);
     assert!(url.contains("/connect/oauth2?"), "{url}");
     assert!(url.contains("state="), "{url}");
@@ -151,7 +158,8 @@ async fn a_forged_redirect_stores_nothing() {
     let redirect = format!("http://127.0.0.1:{}/callback", free_port());
     let (config, state_url) = settings(&dir, &creds, &redirect);
 
-    let (child, mut out) = spawn_connect(&config);
+    // With `--json`: the URL comes as a JSON line; the failure is an `{"error"}` document.
+    let (child, mut out) = spawn_connect(&config, true);
     let _ = consent_url(&mut out);
     // Someone else's redirect: a code and the right company, but not the `state` bcsync sent.
     let forged = format!(
@@ -160,10 +168,16 @@ async fn a_forged_redirect_stores_nothing() {
     );
     let page = reqwest::get(&forged).await.unwrap();
     assert_eq!(page.status(), 200);
-    let (ok, _, stderr) = tokio::task::spawn_blocking(move || finish(child, out))
+    let (ok, stdout, stderr) = tokio::task::spawn_blocking(move || finish(child, out))
         .await
         .unwrap();
     assert!(!ok, "a forged redirect was accepted");
+    let last: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap_or_default())
+        .unwrap_or_else(|e| panic!("{e}: {stdout}"));
+    assert!(
+        last["error"]["message"].as_str().unwrap().contains("state"),
+        "{last}"
+    );
     assert!(stderr.contains("state"), "{stderr}");
     assert!(stderr.contains("nothing was stored"), "{stderr}");
     let state = bc_state::connect(&state_url).await.unwrap();

@@ -36,9 +36,16 @@ pub enum Platform {
 }
 
 /// Runs `bcsync connect <platform>`.
-pub async fn run(platform: Platform, config: &Path, timeout: Duration) -> super::exit::CliResult {
+/// With `json`, prints JSON lines: `{"authorize_url", "redirect_uri", "timeout_secs"}` when
+/// it starts waiting for the browser, then `{"connected": true, "realm_id"}`.
+pub async fn run(
+    platform: Platform,
+    config: &Path,
+    timeout: Duration,
+    json: bool,
+) -> super::exit::CliResult {
     match platform {
-        Platform::Qbo => qbo(config, timeout).await,
+        Platform::Qbo => qbo(config, timeout, json).await,
     }
 }
 
@@ -55,7 +62,7 @@ async fn callback(State(tx): State<Redirects>, RawQuery(q): RawQuery) -> Html<&'
     )
 }
 
-async fn qbo(config_path: &Path, timeout: Duration) -> super::exit::CliResult {
+async fn qbo(config_path: &Path, timeout: Duration, json: bool) -> super::exit::CliResult {
     let settings = load(config_path)?;
     let file = config_path.display();
     if settings.ledger.platform != bc_connector_qbo::PLATFORM {
@@ -97,13 +104,24 @@ async fn qbo(config_path: &Path, timeout: Duration) -> super::exit::CliResult {
         .with_state(Arc::new(Mutex::new(Some(tx))) as Redirects);
     let server = tokio::spawn(async move { axum::serve(listener, app).await });
 
-    outln!("Open this address in a browser, sign in to QuickBooks and choose the company:");
-    outln!("{}", started.url);
-    outln!(
-        "Waiting for QuickBooks to send the browser back to {} (up to {} s)…",
-        auth.redirect_uri,
-        timeout.as_secs()
-    );
+    if json {
+        outln!(
+            "{}",
+            serde_json::json!({
+                "authorize_url": started.url.to_string(),
+                "redirect_uri": auth.redirect_uri.to_string(),
+                "timeout_secs": timeout.as_secs(),
+            })
+        );
+    } else {
+        outln!("Open this address in a browser, sign in to QuickBooks and choose the company:");
+        outln!("{}", started.url);
+        outln!(
+            "Waiting for QuickBooks to send the browser back to {} (up to {} s)…",
+            auth.redirect_uri,
+            timeout.as_secs()
+        );
+    }
     let query = tokio::time::timeout(timeout, rx.recv()).await;
     server.abort();
     let query = match query {
@@ -174,10 +192,17 @@ async fn qbo(config_path: &Path, timeout: Duration) -> super::exit::CliResult {
         .ledger(&settings.ledger, ctx)
         .await
         .map_err(|e| format!("the token set was stored, but QuickBooks refused it: {e}"))?;
-    outln!(
-        "Connected to QuickBooks company {}; the token set is stored in the state store \
-         (`state.url`), where `bcsync run` and every worker read it.",
-        config.realm_id
-    );
+    if json {
+        outln!(
+            "{}",
+            serde_json::json!({ "connected": true, "realm_id": config.realm_id })
+        );
+    } else {
+        outln!(
+            "Connected to QuickBooks company {}; the token set is stored in the state store \
+             (`state.url`), where `bcsync run` and every worker read it.",
+            config.realm_id
+        );
+    }
     Ok(())
 }
