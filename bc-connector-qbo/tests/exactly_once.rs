@@ -23,12 +23,16 @@ use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
 use serde_json::Value;
 
-/// A second connection that does not retry: the lost answer surfaces as an error.
+/// A second connection that does not retry: the lost answer surfaces as an error. Its lists
+/// (tax codes, accounts, payment methods) are read before the fault is set, so that the
+/// answer lost is the write's, not that of the one `/batch` that reads them.
 async fn no_retry(sb: &QboSandbox) -> QboLedger {
     let o = options(sb).with_retry(RetryPolicy::default().with_max_attempts(1));
-    QboLedger::connect(o, Arc::new(RouterTransport::new(sb.router())))
+    let ledger = QboLedger::connect(o, Arc::new(RouterTransport::new(sb.router())))
         .await
-        .expect("connect")
+        .expect("connect");
+    ledger.catalog().await.expect("lists");
+    ledger
 }
 
 /// A new process: no memory of what the first one posted.
@@ -69,6 +73,10 @@ async fn sales_document_once(kind: DocumentKind, number: DocNumber, realm: &str)
     doc.kind = kind;
     doc.number = number;
     let lossy = no_retry(&sb).await;
+    lossy
+        .prepare_documents(std::slice::from_ref(&doc))
+        .await
+        .expect("refs");
     lose_the_next_answer(&sb);
     let lost = lossy.post_sales_document(&doc).await;
     assert!(lost.is_err(), "the answer was lost: {lost:?}");
@@ -353,6 +361,10 @@ async fn with_duplicate_number_checking_on_a_lost_answer_is_adopted_too() {
     let (ledger, c, widget) = setup(&sb).await;
     let doc = document(504, &c, &widget, Company::Us, false);
     let lossy = no_retry(&sb).await;
+    lossy
+        .prepare_documents(std::slice::from_ref(&doc))
+        .await
+        .expect("refs");
     lose_the_next_answer(&sb);
     assert!(lossy.post_sales_document(&doc).await.is_err());
     forget_request_ids(&sb);

@@ -46,6 +46,7 @@ impl QboLedger {
         let accounts = next("Account")?;
         let methods = next("PaymentMethod")?;
         let catalog = catalog_from(self.company.style, &codes, &rates, &accounts, &methods);
+        *self.lists.lock().await = Some(super::refs::Lists::new(&codes, &rates, &methods));
         *self.accounts.lock().await = Some(accounts.account);
         Ok(catalog)
     }

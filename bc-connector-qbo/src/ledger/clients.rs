@@ -26,6 +26,8 @@ pub struct CustomerIndex {
     loaded: bool,
     since: Option<String>,
     by_id: HashMap<String, wire::Customer>,
+    // The number of the last refresh that succeeded (see `QboLedger::find_clients`).
+    refreshed: u64,
 }
 
 fn id_number(c: &wire::Customer) -> u64 {
@@ -95,6 +97,15 @@ impl CustomerIndex {
         }
     }
 
+    /// The display names of the indexed customers, lower-cased (QBO compares names without
+    /// case).
+    pub fn display_names(&self) -> std::collections::HashSet<String> {
+        self.by_id
+            .values()
+            .filter_map(|c| c.display_name.as_deref().map(str::to_lowercase))
+            .collect()
+    }
+
     /// How many customers the index holds.
     pub fn len(&self) -> usize {
         self.by_id.len()
@@ -127,9 +138,19 @@ impl QboLedger {
     }
 
     /// Finds several clients with one request (the index refresh); one answer per key.
+    ///
+    /// Calls made concurrently share a refresh: a call needs one that started after it was
+    /// made (so that it sees every customer created before it), and the first such refresh
+    /// answers every call waiting for it.
     pub async fn find_clients(&self, keys: &[ClientKey]) -> Result<Vec<Option<ClientRef>>> {
+        use std::sync::atomic::Ordering;
+        let arrived = self.customer_refreshes.load(Ordering::SeqCst);
         let mut index = self.customers.lock().await;
-        self.refresh_customers(&mut index).await?;
+        if !index.loaded || index.refreshed <= arrived {
+            let seq = self.customer_refreshes.fetch_add(1, Ordering::SeqCst) + 1;
+            self.refresh_customers(&mut index).await?;
+            index.refreshed = seq;
+        }
         Ok(keys.iter().map(|k| index.get(k)).collect())
     }
 
@@ -145,15 +166,44 @@ impl QboLedger {
         let variants: Vec<Vec<String>> =
             clients.iter().map(mapping::display_name_variants).collect();
         let mut out: Vec<Option<Result<ClientRef>>> = clients.iter().map(|_| None).collect();
-        let mut round = 0;
+        // The variant each client tries next, skipping names the company's customers (the
+        // index) or another client of this call already hold: a request answered 6240 for a
+        // name the index shows taken would be spent for nothing.
+        let mut next: Vec<usize> = vec![0; clients.len()];
+        let mut choice: Vec<usize> = vec![0; clients.len()];
         let mut last_error: HashMap<usize, Error> = HashMap::new();
+        {
+            let index = self.customers.lock().await;
+            let mut taken: std::collections::HashSet<String> = index.display_names();
+            for (i, client) in clients.iter().enumerate() {
+                // Ours from an earlier attempt (its import id in `Notes`)? Adopt it.
+                if let Some(found) = client
+                    .import_id
+                    .as_ref()
+                    .and_then(|id| index.get(&ClientKey::ImportId(id.clone())))
+                {
+                    out[i] = Some(Ok(found));
+                    continue;
+                }
+                while next[i] < variants[i].len()
+                    && taken.contains(&variants[i][next[i]].to_lowercase())
+                {
+                    next[i] += 1;
+                }
+                if let Some(v) = variants[i].get(next[i]) {
+                    taken.insert(v.to_lowercase());
+                }
+            }
+        }
         loop {
             let pending: Vec<usize> = (0..clients.len()).filter(|i| out[*i].is_none()).collect();
             if pending.is_empty() {
                 break;
             }
             for i in &pending {
-                if round >= variants[*i].len() {
+                choice[*i] = next[*i];
+                next[*i] += 1;
+                if choice[*i] >= variants[*i].len() {
                     let e = last_error.remove(i).unwrap_or_else(|| {
                         Error::new(ErrorKind::Conflict, "no display name available")
                     });
@@ -171,7 +221,7 @@ impl QboLedger {
                 let items: Vec<Value> = chunk
                     .iter()
                     .filter_map(|i| {
-                        let c = mapping::customer(&clients[*i], &variants[*i][round], &refs);
+                        let c = mapping::customer(&clients[*i], &variants[*i][choice[*i]], &refs);
                         Entity::Customer(c)
                             .batch_item(&i.to_string(), "create")
                             .ok()
@@ -196,7 +246,7 @@ impl QboLedger {
                         )))),
                         Some(env) => match error_from_envelope(env, 200, "create customer") {
                             Some(e) if is_duplicate_name(&e) => {
-                                let name = &variants[*i][round];
+                                let name = &variants[*i][choice[*i]];
                                 // Ours from an earlier attempt? Adopt it.
                                 let ours = client
                                     .import_id
@@ -238,7 +288,6 @@ impl QboLedger {
                     }
                 }
             }
-            round += 1;
         }
         collect(out)
     }

@@ -1,7 +1,8 @@
 //! [`QboLedger`]: the [`bc_core::Ledger`] for QuickBooks Online, a thin layer over
 //! [`crate::client::QboApi`] and the pure [`crate::mapping`]. One file per concern:
 //!
-//! - [`refs`]: names in documents → QBO ids (items, the chart of accounts, tax codes, classes…);
+//! - [`refs`]: names in documents → QBO ids (items, the chart of accounts, tax codes, classes…),
+//!   the lists read once and every name a batch of documents uses in one `/batch` of queries;
 //! - [`clients`]: customers by import id and e-mail (an index kept fresh by
 //!   `MetaData.LastUpdatedTime`), created 30 per `/batch`;
 //! - [`search`]: finding what bcsync wrote, the way QBO can answer it (`DocNumber`, else
@@ -10,7 +11,8 @@
 //! - [`receipts`]: payments; [`credits`]: credit memos and refund receipts (applied to their
 //!   invoice); [`journals`]: journals and deposits;
 //! - [`feeds`]: shipments, availability and invoice statuses read back from QBO;
-//! - [`catalog`]: the tax codes, accounts and payment methods settings name.
+//! - [`catalog`]: the tax codes, accounts and payment methods settings name;
+//! - [`coalesce`]: concurrent single writes (`create_item`) sent together, 30 per `/batch`.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -32,6 +34,7 @@ use crate::wire::{self, Entity, Envelope, Ref, Written};
 
 pub mod catalog;
 pub mod clients;
+pub mod coalesce;
 pub mod credits;
 pub mod documents;
 pub mod feeds;
@@ -61,6 +64,13 @@ pub struct Company {
     pub currencies: Vec<Currency>,
 }
 
+/// What [`QboLedger::connect`] reads, in one `/batch` request.
+pub const CONNECT_QUERIES: [&str; 3] = [
+    "SELECT * FROM CompanyInfo",
+    "SELECT * FROM Preferences",
+    "SELECT * FROM CompanyCurrency",
+];
+
 /// The QuickBooks Online ledger.
 ///
 /// ```no_run
@@ -85,10 +95,16 @@ pub struct QboLedger {
     absent: Mutex<std::collections::HashSet<RefKey>>,
     // One creation at a time of bcsync's own account items (two orders needing the same one).
     account_items: tokio::sync::Mutex<()>,
+    // `create_item` calls made concurrently, sent together.
+    item_writes: coalesce::Coalescer<NewItem, ItemRef>,
+    // Tax codes, tax rates and payment methods, read once (with the chart of accounts).
+    lists: tokio::sync::Mutex<Option<refs::Lists>>,
     // The chart of accounts, read once (`AcctNum` is not filterable: matched here).
     accounts: tokio::sync::Mutex<Option<Vec<wire::Account>>>,
     // Customers by import id and e-mail, refreshed by `MetaData.LastUpdatedTime`.
     customers: tokio::sync::Mutex<CustomerIndex>,
+    // Refreshes of the index started so far (concurrent lookups share one).
+    customer_refreshes: std::sync::atomic::AtomicU64,
     // How to find again what this process wrote (key → probe), for searches that only get
     // the key (`find_document(import_id)` after a lost response).
     hints: Mutex<Hints>,
@@ -167,18 +183,36 @@ impl QboLedger {
     /// multicurrency), which decide [`Ledger::capabilities`].
     pub async fn connect(options: QboOptions, transport: Arc<dyn HttpTransport>) -> Result<Self> {
         let api = QboApi::new(&options, transport)?;
-        let info = api
-            .query("SELECT * FROM CompanyInfo")
-            .await?
+        // The company, its preferences and its currencies in one request.
+        let mut answers = api
+            .batch(
+                CONNECT_QUERIES
+                    .iter()
+                    .enumerate()
+                    .map(|(n, q)| serde_json::json!({ "bId": format!("c{n}"), "Query": q }))
+                    .collect(),
+            )
+            .await?;
+        let mut answer = |n: usize| -> Result<wire::QueryResponse> {
+            let env = answers
+                .remove(&format!("c{n}"))
+                .ok_or_else(|| protocol(format!("the batch answer has no item c{n}")))?;
+            match crate::error::error_from_envelope(&env, 200, CONNECT_QUERIES[n]) {
+                Some(e) => Err(e),
+                None => Ok(env.query_response.unwrap_or_default()),
+            }
+        };
+        let info = answer(0)?
             .company_info
             .into_iter()
             .next()
             .ok_or_else(|| protocol("the company has no CompanyInfo".into()))?;
-        let prefs = api
-            .read("preferences", None)
-            .await?
+        let prefs = answer(1)?
             .preferences
+            .into_iter()
+            .next()
             .ok_or_else(|| protocol("the company has no Preferences".into()))?;
+        let company_currencies = answer(2);
         let country = info.country.clone().unwrap_or_else(|| "US".into());
         let style = if country.eq_ignore_ascii_case("US") {
             TaxStyle::Us
@@ -200,7 +234,7 @@ impl QboLedger {
         let mut currencies = Vec::new();
         if multicurrency {
             currencies.extend(options.currencies.iter().copied());
-            match api.query("SELECT * FROM CompanyCurrency").await {
+            match company_currencies {
                 Ok(q) => currencies.extend(
                     q.company_currency
                         .into_iter()
@@ -239,7 +273,10 @@ impl QboLedger {
             absent: Mutex::new(std::collections::HashSet::new()),
             account_items: tokio::sync::Mutex::new(()),
             accounts: tokio::sync::Mutex::new(None),
+            lists: tokio::sync::Mutex::new(None),
+            item_writes: coalesce::Coalescer::default(),
             customers: tokio::sync::Mutex::new(CustomerIndex::default()),
+            customer_refreshes: std::sync::atomic::AtomicU64::new(0),
             hints: Mutex::new(Hints::default()),
         })
     }
@@ -320,10 +357,14 @@ impl Ledger for QboLedger {
         self.items_by_key(keys).await
     }
 
+    /// Concurrent calls (the engine creates each order's missing items, every order of a
+    /// chunk at once) share `/batch` requests: see [`coalesce`].
     async fn create_item(&self, item: &NewItem) -> Result<ItemRef> {
-        let mut out = self.create_items(std::slice::from_ref(item)).await;
-        out.pop()
-            .unwrap_or_else(|| Err(protocol("no result for the item".into())))
+        self.item_writes
+            .call(item.clone(), |items| async move {
+                self.create_item_batch(&items).await
+            })
+            .await
     }
 
     async fn find_document(&self, import_id: &ImportId) -> Result<Option<LedgerDocument>> {

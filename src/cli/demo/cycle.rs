@@ -541,6 +541,7 @@ pub(super) async fn run(args: DemoArgs) -> Result<Summary, String> {
     let summary = Summary {
         orders_seen: seen.len(),
         settings_file: None,
+        ledger_rate_limited: None,
         posted: kinds.documents.posted,
         exceptions: kinds.documents.excepted,
         exception_reasons,
@@ -1427,6 +1428,7 @@ pub(super) async fn run_kills(args: DemoArgs) -> Result<Summary, String> {
     let summary = Summary {
         orders_seen: seen.len(),
         settings_file: None,
+        ledger_rate_limited: None,
         posted: kinds.documents.posted,
         exceptions: kinds.documents.excepted,
         exception_reasons: r.exception_reasons,

@@ -403,6 +403,10 @@ pub(super) async fn run(args: DemoArgs) -> Result<Summary, String> {
         round2(import_requests.0 as f64 / n),
     );
     requests_per_order.insert("ledger".to_string(), round2(import_requests.1 as f64 / n));
+    let ledger_rate_limited = match &side {
+        LedgerSide::Qbo { sandbox: q, .. } => Some(q.stats().snapshot().rate_limited),
+        LedgerSide::Erp(_) => None,
+    };
     let mut faults = injected(&sandbox.faults().counts());
     if let LedgerSide::Qbo { sandbox: q, .. } = &side {
         faults += injected(&q.faults().counts());
@@ -415,6 +419,7 @@ pub(super) async fn run(args: DemoArgs) -> Result<Summary, String> {
     let summary = Summary {
         orders_seen: seen.len(),
         settings_file: None,
+        ledger_rate_limited,
         posted: documents.len(),
         exceptions: in_exceptions,
         exception_reasons,

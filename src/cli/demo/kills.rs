@@ -688,6 +688,7 @@ pub(super) async fn run(args: DemoArgs) -> Result<Summary, String> {
     let summary = Summary {
         orders_seen: seen.len(),
         settings_file: None,
+        ledger_rate_limited: None,
         posted: r.documents.posted,
         exceptions: r.documents.excepted,
         exception_reasons: r.exception_reasons,

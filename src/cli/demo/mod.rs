@@ -171,6 +171,9 @@ pub struct Summary {
     pub jobs: BTreeMap<String, String>,
     /// Wall time.
     pub elapsed_ms: u128,
+    /// Requests the ledger sandbox's own rate limiter answered 429 (QBO, in-process demo).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ledger_rate_limited: Option<u64>,
     /// A working settings file for this pair, written into the demo's folder to start from.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub settings_file: Option<String>,
@@ -401,6 +404,9 @@ pub fn print(summary: &Summary, ledger: DemoLedger) {
     );
     for (side, n) in &summary.requests_per_order {
         outln!("  requests per order, {side:<10} {n:>8}");
+    }
+    if let Some(n) = summary.ledger_rate_limited {
+        outln!("  ledger answers 429 (its limiter) {n:>8}");
     }
     if summary.crashes > 0 || summary.faults > 0 {
         outln!(
