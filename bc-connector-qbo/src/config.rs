@@ -255,6 +255,10 @@ pub struct QboConfig {
     /// `CompanyCurrency` list reports.
     #[serde(default)]
     pub currencies: Vec<bc_core::Currency>,
+    /// The app's webhook verifier token (developer.intuit.com → the app → Webhooks): what
+    /// `bcsync run --listen` checks `intuit-signature` with on `POST /webhooks/qbo`.
+    #[serde(default)]
+    pub webhook_verifier_token: Option<bc_core::settings::Secret>,
 }
 
 impl fmt::Debug for QboConfig {
@@ -274,6 +278,10 @@ impl fmt::Debug for QboConfig {
             .field("minor_version", &self.minor_version)
             .field("default_tax_code", &self.default_tax_code)
             .field("currencies", &self.currencies)
+            .field(
+                "webhook_verifier_token",
+                &self.webhook_verifier_token.as_ref().map(|_| "******"),
+            )
             .finish()
     }
 }
