@@ -5,15 +5,13 @@
 mod common;
 use common::*;
 
-use std::io::{BufRead, BufReader, Read};
+use std::io::Read;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-const DEMO_SETTINGS: &str = include_str!("../src/cli/demo_settings.toml");
-const TOKEN: &str = "sandbox-access-token-0123456789abcdef";
 const HOOK_SECRET: &str = "hook-secret-canary-7f3a";
 
 struct Sandbox {
@@ -23,52 +21,16 @@ struct Sandbox {
 }
 
 fn sandbox(orders: &str) -> Sandbox {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_bcsync"))
-        .args([
-            "sandbox",
-            "bigcommerce",
-            "--port",
-            "0",
-            "--orders",
-            orders,
-            "--seed",
-            "4",
-            "--json",
-        ])
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let v: Value = serde_json::from_str(&line).unwrap();
-    let base = s(&v, "base_url").to_string();
-    let hash = v["credentials"]["store_hash"]
-        .as_str()
-        .unwrap_or("sbx4k2q9zt")
-        .to_string();
+    let (child, base, api) = bigcommerce_sandbox(orders, "4");
     Sandbox {
-        _child: Killed(child),
-        api: format!("{base}/stores/{hash}"),
+        _child: child,
         base,
+        api,
     }
 }
 
 fn settings_for(dir: &Path, base_url: &str, extra_storefront: &str) -> String {
-    DEMO_SETTINGS
-        .replace(
-            &format!("access_token = \"{TOKEN}\""),
-            &format!("access_token = \"{TOKEN}\"\nbase_url = \"{base_url}\"\n{extra_storefront}"),
-        )
-        .replace(
-            "[ledger]\nplatform = \"acctvantage\"",
-            &format!(
-                "[ledger]\nplatform = \"acctvantage\"\npath = \"{}\"\n\n[state]\nurl = \"sqlite://{}\"",
-                dir.join("erp.sqlite").display(),
-                dir.join("state.sqlite").display()
-            ),
-        )
+    sandbox_settings(dir, base_url, extra_storefront)
 }
 
 fn free_port() -> u16 {

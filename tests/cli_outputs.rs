@@ -5,14 +5,10 @@
 mod common;
 use common::*;
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
 use serde_json::Value;
-
-const DEMO_SETTINGS: &str = include_str!("../src/cli/demo_settings.toml");
-const TOKEN: &str = "sandbox-access-token-0123456789abcdef";
 
 fn bcsync_env(args: &[&str], env: &[(&str, &str)]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_bcsync"))
@@ -44,45 +40,14 @@ fn json_of(o: &Output) -> Value {
         .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", text(o)))
 }
 
-/// A BigCommerce sandbox with `orders` orders; its base URL.
+/// A BigCommerce sandbox with `orders` orders (seed 3); its base URL.
 fn sandbox(orders: &str) -> (Killed, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_bcsync"))
-        .args([
-            "sandbox",
-            "bigcommerce",
-            "--port",
-            "0",
-            "--orders",
-            orders,
-            "--seed",
-            "3",
-            "--json",
-        ])
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let v: Value = serde_json::from_str(&line).unwrap();
-    (Killed(child), s(&v, "base_url").to_string())
+    let (child, base, _) = bigcommerce_sandbox(orders, "3");
+    (child, base)
 }
 
 fn settings_for(dir: &Path, base_url: &str) -> String {
-    DEMO_SETTINGS
-        .replace(
-            &format!("access_token = \"{TOKEN}\""),
-            &format!("access_token = \"{TOKEN}\"\nbase_url = \"{base_url}\""),
-        )
-        .replace(
-            "[ledger]\nplatform = \"acctvantage\"",
-            &format!(
-                "[ledger]\nplatform = \"acctvantage\"\npath = \"{}\"\n\n[state]\nurl = \"sqlite://{}\"",
-                dir.join("erp.sqlite").display(),
-                dir.join("state.sqlite").display()
-            ),
-        )
+    sandbox_settings(dir, base_url, "")
 }
 
 #[test]

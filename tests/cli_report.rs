@@ -7,12 +7,9 @@ use common::*;
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 
 use serde_json::Value;
-
-const DEMO_SETTINGS: &str = include_str!("../src/cli/demo_settings.toml");
-const TOKEN: &str = "sandbox-access-token-0123456789abcdef";
 
 fn bcsync(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_bcsync"))
@@ -22,19 +19,7 @@ fn bcsync(args: &[&str]) -> Output {
 }
 
 fn settings_for(dir: &Path, base_url: &str) -> String {
-    let mut s = DEMO_SETTINGS
-        .replace(
-            &format!("access_token = \"{TOKEN}\""),
-            &format!("access_token = \"{TOKEN}\"\nbase_url = \"{base_url}\""),
-        )
-        .replace(
-            "[ledger]\nplatform = \"acctvantage\"",
-            &format!(
-                "[ledger]\nplatform = \"acctvantage\"\npath = \"{}\"\n\n[state]\nurl = \"sqlite://{}\"",
-                dir.join("erp.sqlite").display(),
-                dir.join("state.sqlite").display()
-            ),
-        );
+    let mut s = sandbox_settings(dir, base_url, "");
     s.push_str("\n[report]\nemail_to = [\"finance@example.com\", \"ops@example.com\"]\n");
     s
 }
@@ -89,31 +74,11 @@ fn smtp_server() -> (u16, std::thread::JoinHandle<(Vec<String>, String)>) {
 
 #[test]
 fn the_report_reads_as_text_json_html_and_email() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_bcsync"))
-        .args([
-            "sandbox",
-            "bigcommerce",
-            "--port",
-            "0",
-            "--orders",
-            "12",
-            "--seed",
-            "3",
-            "--json",
-        ])
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let _child = Killed(child);
-    let v: Value = serde_json::from_str(&line).unwrap();
+    let (_child, base, _) = bigcommerce_sandbox("12", "3");
     let dir = temp_dir("report", "all");
     let path = dir.join("bcsync.toml");
     let cfg = path.to_str().unwrap();
-    std::fs::write(&path, settings_for(&dir, s(&v, "base_url"))).unwrap();
+    std::fs::write(&path, settings_for(&dir, &base)).unwrap();
     let out = bcsync(&["sync", "orders", "--config", cfg]);
     assert!(
         out.status.success(),

@@ -3,7 +3,6 @@
 mod common;
 use common::*;
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
@@ -104,28 +103,8 @@ fn an_unreachable_storefront_names_the_url_and_what_to_check() {
 
 #[test]
 fn an_exception_fixed_in_the_settings_is_retried_successfully() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_bcsync"))
-        .args([
-            "sandbox",
-            "bigcommerce",
-            "--port",
-            "0",
-            "--orders",
-            "40",
-            "--seed",
-            "3",
-            "--json",
-        ])
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let _child = Killed(child);
-    let v: Value = serde_json::from_str(&line).unwrap();
-    let base = v["base_url"].as_str().unwrap();
+    let (_child, base_url, _) = bigcommerce_sandbox("40", "3");
+    let base = base_url.as_str();
     let dir = temp_dir("cli", "retry");
     let path = dir.join("bcsync.toml");
     let cfg = path.to_str().unwrap();
@@ -235,28 +214,8 @@ fn an_exception_fixed_in_the_settings_is_retried_successfully() {
 #[cfg(unix)]
 #[test]
 fn sigterm_during_a_backlog_leaves_no_lease_and_no_unrecorded_write() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_bcsync"))
-        .args([
-            "sandbox",
-            "bigcommerce",
-            "--port",
-            "0",
-            "--orders",
-            "100",
-            "--seed",
-            "8",
-            "--json",
-        ])
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let _sandbox = Killed(child);
-    let v: Value = serde_json::from_str(&line).unwrap();
-    let base = v["base_url"].as_str().unwrap();
+    let (_sandbox, base_url, _) = bigcommerce_sandbox("100", "8");
+    let base = base_url.as_str();
     let dir = temp_dir("cli", "sigterm");
     let path = dir.join("bcsync.toml");
     let cfg = path.to_str().unwrap();

@@ -7,9 +7,8 @@
 mod common;
 use common::*;
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 
 use serde_json::Value;
 
@@ -29,27 +28,8 @@ fn all(o: &Output) -> String {
 }
 
 fn sandbox(orders: &str, seed: &str) -> (Killed, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_bcsync"))
-        .args([
-            "sandbox",
-            "bigcommerce",
-            "--port",
-            "0",
-            "--orders",
-            orders,
-            "--seed",
-            seed,
-            "--json",
-        ])
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let v: Value = serde_json::from_str(&line).unwrap();
-    (Killed(child), s(&v, "base_url").to_string())
+    let (child, base, _) = bigcommerce_sandbox(orders, seed);
+    (child, base)
 }
 
 /// The sandbox's requests that are not reads (POST, PUT, DELETE…), from its own stats.

@@ -1,9 +1,11 @@
 //! What the program's tests share: a child process killed when dropped, a fresh temporary
-//! folder, a text field of a JSON value.
+//! folder, a text field of a JSON value, a BigCommerce sandbox served by the program and the
+//! demo settings pointed at it.
 #![allow(dead_code)]
 
-use std::path::PathBuf;
-use std::process::Child;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
 
 use serde_json::Value;
 
@@ -28,4 +30,58 @@ pub fn temp_dir(what: &str, name: &str) -> PathBuf {
 /// The text of field `k` of `v` (empty when absent or not text).
 pub fn s<'a>(v: &'a Value, k: &str) -> &'a str {
     v[k].as_str().unwrap_or_default()
+}
+
+/// The demo's settings (BigCommerce sandbox store, embedded ERP).
+pub const DEMO_SETTINGS: &str = include_str!("../../src/cli/demo_settings.toml");
+
+/// The API token the BigCommerce sandbox accepts (the demo settings' `access_token`).
+pub const TOKEN: &str = "sandbox-access-token-0123456789abcdef";
+
+/// A BigCommerce sandbox served by `bcsync sandbox bigcommerce` with `orders` generated orders
+/// from `seed`: the child (killed when dropped), its base URL and its API root
+/// (`{base}/stores/{store_hash}`).
+pub fn bigcommerce_sandbox(orders: &str, seed: &str) -> (Killed, String, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_bcsync"))
+        .args([
+            "sandbox",
+            "bigcommerce",
+            "--port",
+            "0",
+            "--orders",
+            orders,
+            "--seed",
+            seed,
+            "--json",
+        ])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("start bcsync sandbox bigcommerce");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("the sandbox's first line");
+    let v: Value = serde_json::from_str(&line).expect("the sandbox's JSON line");
+    let base = s(&v, "base_url").to_string();
+    let hash = v["credentials"]["store_hash"].as_str().unwrap_or_default();
+    let api = format!("{base}/stores/{hash}");
+    (Killed(child), base, api)
+}
+
+/// The demo settings pointed at the sandbox at `base_url` (plus `extra_storefront` lines in
+/// `[storefront]`), with the embedded ERP and the state store in `dir`.
+pub fn sandbox_settings(dir: &Path, base_url: &str, extra_storefront: &str) -> String {
+    DEMO_SETTINGS
+        .replace(
+            &format!("access_token = \"{TOKEN}\""),
+            &format!("access_token = \"{TOKEN}\"\nbase_url = \"{base_url}\"\n{extra_storefront}"),
+        )
+        .replace(
+            "[ledger]\nplatform = \"acctvantage\"",
+            &format!(
+                "[ledger]\nplatform = \"acctvantage\"\npath = \"{}\"\n\n[state]\nurl = \"sqlite://{}\"",
+                dir.join("erp.sqlite").display(),
+                dir.join("state.sqlite").display()
+            ),
+        )
 }
