@@ -92,30 +92,25 @@ async fn metric(http: &reqwest::Client, url: &str, name: &str, labels: &[&str]) 
         .sum()
 }
 
+/// A GET of the store's API, as JSON.
+async fn api_get(http: &reqwest::Client, url: &str) -> Value {
+    http.get(url)
+        .header("X-Auth-Token", TOKEN)
+        .header("Accept", "application/json")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
 /// A new order in "Awaiting Fulfillment" with the product and addresses of an existing one.
 async fn create_order(http: &reqwest::Client, api: &str, sku_override: Option<&str>) -> u64 {
-    let list: Value = http
-        .get(format!("{api}/v2/orders?limit=1"))
-        .header("X-Auth-Token", TOKEN)
-        .header("Accept", "application/json")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list = api_get(http, &format!("{api}/v2/orders?limit=1")).await;
     let first = &list[0];
     let id = first["id"].as_u64().unwrap();
-    let products: Value = http
-        .get(format!("{api}/v2/orders/{id}/products"))
-        .header("X-Auth-Token", TOKEN)
-        .header("Accept", "application/json")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let products = api_get(http, &format!("{api}/v2/orders/{id}/products")).await;
     let p = &products[0];
     let line = match sku_override {
         Some(sku) => {
@@ -165,16 +160,7 @@ async fn create_order(http: &reqwest::Client, api: &str, sku_override: Option<&s
 }
 
 async fn order_status(http: &reqwest::Client, api: &str, id: u64) -> String {
-    let v: Value = http
-        .get(format!("{api}/v2/orders/{id}"))
-        .header("X-Auth-Token", TOKEN)
-        .header("Accept", "application/json")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let v = api_get(http, &format!("{api}/v2/orders/{id}")).await;
     s(&v, "status").to_string()
 }
 

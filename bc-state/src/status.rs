@@ -3,9 +3,7 @@
 use std::collections::BTreeMap;
 
 use bc_core::Result;
-use bc_engine::{
-    EntityKind, ExceptionFilter, ExceptionReason, ExceptionStatus, Job, Lease, StateStore,
-};
+use bc_engine::{ExceptionFilter, ExceptionReason, ExceptionStatus, Job, Lease, StateStore};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
@@ -61,28 +59,12 @@ pub(crate) struct UnitInfo {
     pub last_worker: Option<String>,
 }
 
-/// The job whose exceptions an entity's are.
-pub fn job_of(entity: EntityKind) -> Job {
-    match entity {
-        EntityKind::Order | EntityKind::Client | EntityKind::Item | EntityKind::Receipt => {
-            Job::Orders
-        }
-        EntityKind::Refund => Job::Refunds,
-        EntityKind::Payout => Job::Payouts,
-        EntityKind::Shipment => Job::Shipments,
-        EntityKind::ErpOrder => Job::ErpOrders,
-        EntityKind::Status => Job::Statuses,
-        EntityKind::Inventory => Job::Inventory,
-    }
-}
+/// The job whose exceptions an entity's are (the engine's own mapping).
+pub use bc_engine::jobs::retry::job_of;
 
 /// The label a reason is counted under.
 pub fn reason_label(reason: &ExceptionReason) -> String {
-    match reason {
-        ExceptionReason::Mapping { issue } => issue.code.as_str().to_string(),
-        ExceptionReason::Unreadable { .. } => "unreadable".to_string(),
-        ExceptionReason::Error { kind, .. } => kind.clone(),
-    }
+    reason.label()
 }
 
 /// Every job of one store handle's connection, from its trait reads plus what only the

@@ -217,11 +217,7 @@ pub async fn build(config: &Path, days: u32) -> CliResult<PeriodReport> {
 
 /// The short code of an exception reason (`unmapped_tax_zone`, `unreadable`, `invalid`…).
 pub fn reason_code(r: &ExceptionReason) -> String {
-    match r {
-        ExceptionReason::Mapping { issue } => issue.code.as_str().to_string(),
-        ExceptionReason::Unreadable { .. } => "unreadable".to_string(),
-        ExceptionReason::Error { kind, .. } => kind.clone(),
-    }
+    r.label()
 }
 
 impl fmt::Display for PeriodReport {

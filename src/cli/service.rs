@@ -543,20 +543,6 @@ async fn which(
     }
 }
 
-fn job_of(e: EntityKind) -> Option<Job> {
-    match e {
-        EntityKind::Order | EntityKind::Client | EntityKind::Item | EntityKind::Receipt => {
-            Some(Job::Orders)
-        }
-        EntityKind::Refund => Some(Job::Refunds),
-        EntityKind::Payout => Some(Job::Payouts),
-        EntityKind::Shipment => Some(Job::Shipments),
-        EntityKind::ErpOrder => Some(Job::ErpOrders),
-        EntityKind::Status => Some(Job::Statuses),
-        EntityKind::Inventory => Some(Job::Inventory),
-    }
-}
-
 /// Runs an `exceptions` subcommand.
 pub async fn exceptions(config: &Path, cmd: ExceptionsCommand, json: bool) -> CliResult {
     let settings = load(config)?;
@@ -668,7 +654,8 @@ pub async fn exceptions(config: &Path, cmd: ExceptionsCommand, json: bool) -> Cl
             }
             drop(state);
             let engine = connect(config, &settings).await?;
-            if let Some(job) = job_of(kind) {
+            {
+                let job = bc_engine::jobs::retry::job_of(kind);
                 let r = engine
                     .run(job)
                     .await
