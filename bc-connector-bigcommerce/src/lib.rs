@@ -16,8 +16,9 @@
 //! - [`storefront`] — the trait impl: orders (keyset listing, one order, statuses, refunds),
 //!   fulfilment (shipments, ERP-originated orders), inventory, customers and webhook
 //!   registration;
-//! - [`webhooks`] — receiving deliveries (BigCommerce pushes them; other storefronts of
-//!   bcsync do not): verification, `store/order/*` events, de-duplication by event hash.
+//!
+//! Receiving webhook deliveries (verification, events, de-duplication) is `bc-server`'s
+//! work (`bcsync run --listen`); this crate registers, lists and removes the hooks.
 //!
 //! Tests: `conformance.rs` (the Storefront conformance suite against the sandbox),
 //! `wire_fixtures.rs` (the documented example payloads of `tests/fixtures/` parsed, malformed
@@ -56,14 +57,12 @@ pub mod config;
 pub mod error;
 pub mod mapping;
 pub mod storefront;
-pub mod webhooks;
 pub mod wire;
 
 pub use config::BigCommerceConfig;
 pub use mapping::{parse_order, parse_order_json, BcCustomer};
 pub use storefront::customers::Webhook;
 pub use storefront::BigCommerce;
-pub use webhooks::{OrderEvent, OrderEventKind, WebhookDeduper, WebhookVerifier};
 pub use wire::{v3_page, OrderParts};
 
 /// The platform name in errors, traces and capabilities.

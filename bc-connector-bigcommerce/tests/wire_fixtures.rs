@@ -6,7 +6,6 @@ use bc_connector_bigcommerce::parse::{
     consignment_parts, parse_customer, parse_order, parse_order_json, parse_refund,
     parse_shipment_ref, parse_statuses, v3_page, OrderParts,
 };
-use bc_connector_bigcommerce::webhooks::{parse_event, OrderEventKind};
 use bc_core::{Currency, DiscountKind, ErrorKind, OrderCustomer, PaymentState, TaxTarget};
 use proptest::prelude::*;
 use rust_decimal_macros::dec;
@@ -186,16 +185,7 @@ fn documented_refund_shipment_customers_statuses_webhook() {
         st[1].custom_label, None,
         "a label equal to the name is no custom label"
     );
-
-    let ev = parse_event(fixture("webhook_refund_created").to_string().as_bytes()).unwrap();
-    assert_eq!(ev.order_id.as_str(), "250");
-    assert_eq!(
-        ev.kind,
-        OrderEventKind::RefundCreated {
-            refund_id: Some("3".into())
-        }
-    );
-    assert_eq!(ev.hash, "cb07cdbdda8b1965e812693d5988154807eeed02");
+    // The webhook fixture is read by bc-server's own tests (`bcsync run --listen`).
 }
 
 #[test]
@@ -420,12 +410,6 @@ fn ids_bigcommerce_never_sends_are_refused_naming_the_order_and_the_field() {
         .unwrap_err()
         .to_string();
     assert!(e.contains("refund 12") && e.contains("order_id"), "{e}");
-    let mut hook = fixture("webhook_refund_created");
-    hook["data"]["id"] = json!("250a");
-    let e = parse_event(hook.to_string().as_bytes())
-        .unwrap_err()
-        .to_string();
-    assert!(e.contains("data.id"), "{e}");
     // Status 0 ("Incomplete") and customer 0 (a guest) are documented.
     let mut parts = parts_218();
     parts.order["status_id"] = json!(0);
@@ -482,7 +466,6 @@ proptest! {
         let _ = parse_order_json(&v);
         let _ = parse_refund(&v, Currency::USD);
         let _ = parse_customer(&v);
-        let _ = parse_event(v.to_string().as_bytes());
     }
 
     #[test]

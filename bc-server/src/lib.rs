@@ -76,6 +76,7 @@ use subtle::ConstantTimeEq;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+pub use crate::bigcommerce::parse_delivery as parse_bigcommerce_delivery;
 pub use crate::events::{
     webhook_channel, Job, LedgerEntity, LedgerOperation, OrderChange, SendOutcome, ShipmentChange,
     WebhookEvent, WebhookReceiver, WebhookSender,

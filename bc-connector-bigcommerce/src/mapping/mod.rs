@@ -13,7 +13,7 @@
 //! - [`customer`]: a v3 customer → [`BcCustomer`];
 //! - [`status`]: `/v2/order_statuses` → [`bc_core::OrderStatus`], status ids → numbers.
 //!
-//! Webhook deliveries are read by [`crate::webhooks`].
+//! Webhook deliveries are read by `bc-server` (`bcsync run --listen`).
 
 pub mod customer;
 pub mod inventory;

@@ -7,8 +7,8 @@ use bc_connector_bigcommerce::parse::{
     consignment_parts, order_needs, parse_customer, parse_order, parse_order_json, parse_refund,
     parse_shipment_ref, parse_statuses, v3_page, OrderParts,
 };
-use bc_connector_bigcommerce::webhooks::parse_event;
 use bc_core::Currency;
+use bc_server::{parse_bigcommerce_delivery, WebhookEvent};
 use serde_json::{json, Value};
 
 use super::{BytesTarget, Corpus, Doc, JsonTarget};
@@ -93,9 +93,15 @@ pub fn targets() -> Result<Vec<Box<dyn Runnable>>, String> {
                     "new_status_id",
                 ],
             )?,
-            |b| match parse_event(b) {
+            |b| match parse_bigcommerce_delivery(b) {
                 Ok(e) => {
-                    assert_id("webhook order", e.order_id.as_str());
+                    match &e {
+                        Some(WebhookEvent::Order { id, .. }) => assert_id("webhook order", id),
+                        Some(WebhookEvent::Refund { order_id, .. }) => {
+                            assert_id("webhook refund's order", order_id)
+                        }
+                        _ => {}
+                    }
                     true
                 }
                 Err(_) => false,
