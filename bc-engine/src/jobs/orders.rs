@@ -206,24 +206,33 @@ impl Engine {
         })
     }
 
+    /// What a run of the orders job plans with: the statuses the settings name, resolved
+    /// against the storefront, and the ledger's capabilities. `None`: the run is halted (the
+    /// storefront or the account is unavailable) and ends without an error.
+    async fn orders_ctx<'a>(&self, run: &Run, settings: &'a Settings) -> Result<Option<Ctx<'a>>> {
+        let statuses = match self.order_statuses(run, settings).await {
+            Ok(s) => s,
+            Err(e) if is_account_level(&e) => {
+                run.halt(e);
+                return Ok(None);
+            }
+            Err(e) => return Err(e),
+        };
+        Ok(Some(Ctx {
+            settings,
+            statuses,
+            caps: self.ledger.capabilities(),
+            catalog: tokio::sync::OnceCell::new(),
+        }))
+    }
+
     /// Runs the orders job once: orders whose retry was asked for, then every order in an
     /// importable status modified since the cursor (less the overlap window), page by page.
     pub async fn sync_orders(&self) -> Result<RunReport> {
         let run = self.start(Job::Orders);
         let settings = self.settings();
-        let statuses = match self.order_statuses(&run, &settings).await {
-            Ok(s) => s,
-            Err(e) if is_account_level(&e) => {
-                run.halt(e);
-                return Ok(run.finish());
-            }
-            Err(e) => return Err(e),
-        };
-        let ctx = Ctx {
-            settings: &settings,
-            statuses,
-            caps: self.ledger.capabilities(),
-            catalog: tokio::sync::OnceCell::new(),
+        let Some(ctx) = self.orders_ctx(&run, &settings).await? else {
+            return Ok(run.finish());
         };
         // Orders retried on request are imported first and skipped by the listing. The listing
         // itself is keyset-paged (ids only grow), so it never repeats an order: nothing else
@@ -402,19 +411,8 @@ impl Engine {
         let mut settings = (*self.settings()).clone();
         // On purpose: the start date does not apply to this order.
         settings.sync.start_date = None;
-        let statuses = match self.order_statuses(&run, &settings).await {
-            Ok(s) => s,
-            Err(e) if is_account_level(&e) => {
-                run.halt(e);
-                return Ok(run.finish());
-            }
-            Err(e) => return Err(e),
-        };
-        let ctx = Ctx {
-            settings: &settings,
-            statuses,
-            caps: self.ledger.capabilities(),
-            catalog: tokio::sync::OnceCell::new(),
+        let Some(ctx) = self.orders_ctx(&run, &settings).await? else {
+            return Ok(run.finish());
         };
         let order = match self
             .call(&run, Side::Storefront, || self.storefront.order(id))
