@@ -242,6 +242,54 @@ async fn a_refund_of_an_order_never_posted_waits_in_the_exception_queue() {
     assert_eq!(ex.status, bc_engine::ExceptionStatus::Resolved);
 }
 
+#[tokio::test]
+async fn a_refund_parked_in_the_queue_is_not_fetched_again_until_its_order_is_imported() {
+    let w = World::with_orders(1);
+    w.storefront
+        .with(|d| d.refunds.push(refund_of_order_1(dec("20.99"), dec("1.52"))));
+    let engine = w.engine(test_settings("[refunds]\nenabled = true"));
+    let r = engine.sync_refunds().await.unwrap();
+    assert_eq!(r.failed.len(), 1, "{r}");
+    let fetched = || {
+        w.storefront
+            .with(|d| d.calls.get("order").copied().unwrap_or(0))
+    };
+    let after_first = fetched();
+    assert!(after_first >= 1, "the first run reads the refund's order");
+
+    // A run that lists it again (no cursor passed yet, or a retry of another refund) leaves
+    // it parked: nothing fetched, the exception not filed again.
+    w.state.set_cursor("refunds", "").await.ok();
+    let again = engine.sync_refunds().await.unwrap();
+    assert!(again.failed.is_empty(), "{again}");
+    assert_eq!(
+        fetched(),
+        after_first,
+        "the parked refund's order is not read again"
+    );
+    let ex = w
+        .state
+        .exception(EntityKind::Refund, "R77")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(ex.attempts, 1, "not filed again");
+
+    // Its order imported: the next run posts the memo and resolves the exception by itself.
+    engine.sync_orders().await.unwrap();
+    w.state.set_cursor("refunds", "").await.ok();
+    let r = engine.sync_refunds().await.unwrap();
+    assert_eq!(r.done, 1, "{r}");
+    assert_eq!(w.ledger.with(|l| l.credit_memos.len()), 1);
+    let ex = w
+        .state
+        .exception(EntityKind::Refund, "R77")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(ex.status, bc_engine::ExceptionStatus::Resolved);
+}
+
 fn payout() -> Payout {
     Payout {
         id: PayoutId::new("PO-1"),

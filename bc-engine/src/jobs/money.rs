@@ -1,6 +1,8 @@
 //! Refunds (R1, R2) and payouts (Y1): storefront money movements → ledger documents, exactly
 //! once (searched by `find_credit_memo` / `find_journal` after an unknown outcome).
 
+use std::collections::HashSet;
+
 use bc_core::plan::{plan_client, plan_credit_memo, plan_payout_journal, CreditLookups};
 use bc_core::{Error, ErrorKind, ImportId, LedgerRef, PayoutQuery, RefundQuery, Result, Settings};
 use chrono::{DateTime, NaiveTime, Utc};
@@ -70,6 +72,26 @@ impl Engine {
             })
             .await?
             .is_empty();
+        // Refunds already in the queue for good (their order never imported, a refusal of
+        // their own) are not fetched again each run: only a retry, an import of their order
+        // (`sync_refunds_of`, or the order's cross-reference appearing) looks at them again.
+        // Without this a run that stops half-way (a lost lease, a busy state store) would
+        // re-file the same exceptions from the top every time and never reach the rest.
+        let parked: HashSet<String> = if only.is_some() {
+            HashSet::new()
+        } else {
+            self.state
+                .exceptions(&ExceptionFilter {
+                    entity: Some(EntityKind::Refund),
+                    status: Some(ExceptionStatus::Open),
+                    retry_requested: Some(false),
+                })
+                .await?
+                .into_iter()
+                .filter(|x| !x.is_temporary())
+                .map(|x| x.key)
+                .collect()
+        };
         let cursor = parse_time(self.state.cursor(REFUNDS_CURSOR).await?);
         let since = if retry || only.is_some() {
             None
@@ -110,6 +132,17 @@ impl Engine {
                     continue;
                 }
                 let key = refund.id.to_string();
+                if parked.contains(&key)
+                    && matches!(
+                        self.state
+                            .xref(EntityKind::Order, refund.order_id.as_str())
+                            .await,
+                        Ok(None)
+                    )
+                {
+                    run.skipped();
+                    continue;
+                }
                 match self.post_refund(&run, &settings, refund).await {
                     Ok(Some(true)) => run.adopted(),
                     Ok(Some(false)) => run.done(),
