@@ -325,6 +325,11 @@ impl Bc365Client {
                 r
             })
             .collect();
+        tracing::debug!(
+            ops = chunk.len(),
+            writes = chunk.iter().filter(|o| o.method != "GET").count(),
+            "bc365 $batch"
+        );
         let req = ApiRequest::post("/$batch")
             .json(&json!({ "requests": requests }))?
             .idempotency(if read_only {
@@ -494,6 +499,15 @@ impl Bc365Client {
             rows.extend(follow(&self.api, next, what).await?);
         }
         Ok(rows)
+    }
+
+    /// The rows of a list's first page (an answer of a `$batch`) and of the pages its
+    /// `@odata.nextLink` leads to.
+    pub async fn rows_of(&self, answer: Result<BatchAnswer>, what: &str) -> Result<Vec<Value>> {
+        match answer.and_then(BatchAnswer::into_result) {
+            Ok(page) => self.rest_of(page, what).await,
+            Err(e) => Err(e),
+        }
     }
 
     /// The account's rate budget (for tests and reports).

@@ -212,9 +212,26 @@ async fn one_failed_operation_fails_only_its_order() {
         invoices_with(&sb, Co::Gb, "BC17102").is_empty(),
         "nothing left"
     );
-    // Find (+ the customers), one patch (EU for c2) + three creates (the EU/REDUCED one
-    // refused), two posts + one read back.
-    assert_eq!(t.take(), vec![(2, false), (4, true), (3, true)]);
+    // The customers are known (this connector created them, with their ETags): c2's patch
+    // (EU) goes with the find (and c1, which seems to have DOMESTIC already, is read), then
+    // three creates (the EU/REDUCED one refused), two posts + one read back.
+    assert_eq!(t.take(), vec![(3, true), (3, true), (3, true)]);
+    // A connector that does not know the customers reads them with the find and patches
+    // with the creates.
+    let fresh = ledger_over(&sb, t.clone()).await;
+    let _ = fresh.setup().await.expect("setup");
+    sb.rows(Co::Gb.id(), "customers")
+        .iter()
+        .find(|r| r["id"] == c2.at.id.as_str())
+        .expect("c2");
+    let again = vec![ok("7104", &c1), ok("7105", &c2)];
+    t.take();
+    for r in fresh.post_sales_documents(&again).await {
+        r.expect("posted");
+    }
+    // Find + the two customers (c2 now has EU, needs DOMESTIC again), one patch + two
+    // creates, two posts + one read back.
+    assert_eq!(t.take(), vec![(2, false), (3, true), (3, true)]);
 }
 
 /// A `$batch` answered `429` until the retries give up fails every item with a temporary
@@ -349,4 +366,139 @@ async fn items_are_created_in_one_batch_and_never_twice() {
         })
         .count();
     assert_eq!(skus, 12, "never duplicated");
+}
+
+/// Receipts of invoices this connector has just created and posted need no search (no
+/// payment can be applied to them yet, and they are posted): one `$batch` of payments. The
+/// same receipts again are searched, found, and not posted twice.
+#[tokio::test]
+async fn receipts_of_invoices_posted_here_are_not_searched_first() {
+    let sb = sandbox(404);
+    let t = Recorder::new(&sb);
+    let l = ledger_over(&sb, t.clone()).await;
+    let c = client(&l, "rcpt").await;
+    let chair = item(&l, "1900-S").await;
+    let docs: Vec<_> = (0..3)
+        .map(|n| {
+            document(
+                &import(&format!("74{n:02}")),
+                &c,
+                Currency::GBP,
+                vec![item_line(&chair, dec!(1), dec!(40), Some("ZERO"))],
+                vec![],
+            )
+        })
+        .collect();
+    let posted: Vec<bc_core::LedgerRef> = l
+        .post_sales_documents(&docs)
+        .await
+        .into_iter()
+        .map(|r| r.expect("posted"))
+        .collect();
+    let receipt = |n: usize, seq: u32| bc_core::ReceiptPosting {
+        import_id: docs[n].import_id.clone(),
+        sequence: seq,
+        document: posted[n].clone(),
+        client: c.at.clone(),
+        receipt_type: "CARD".into(),
+        deposit_account: "10200".into(),
+        amount: dec!(20),
+        currency: Currency::GBP,
+        state: bc_core::ReceiptState::Captured,
+        date: chrono::NaiveDate::from_ymd_opt(2026, 11, 21).unwrap_or_default(),
+        reference: Some(format!("ch_{n}_{seq}")),
+    };
+    // Two receipts for the first invoice (gift card and card), one for each other.
+    let rs = vec![receipt(0, 0), receipt(0, 1), receipt(1, 0), receipt(2, 0)];
+    t.take();
+    let first: Vec<String> = l
+        .post_receipts(&rs)
+        .await
+        .into_iter()
+        .map(|r| r.expect("receipt").id)
+        .collect();
+    assert_eq!(t.take(), vec![(4, true)], "the payments only, applied");
+    let payments = sb.rows(Co::Gb.id(), "customerPayments");
+    assert_eq!(payments.len(), 4);
+    assert!(payments
+        .iter()
+        .all(|p| !p["appliesToInvoiceId"].as_str().unwrap_or("").is_empty()));
+    // Again (an engine retry): searched this time, found, nothing new.
+    let again: Vec<String> = l
+        .post_receipts(&rs)
+        .await
+        .into_iter()
+        .map(|r| r.expect("receipt").id)
+        .collect();
+    assert_eq!(again, first);
+    assert_eq!(t.take().len(), 1, "one search, no post");
+    assert_eq!(sb.rows(Co::Gb.id(), "customerPayments").len(), 4);
+}
+
+/// A customer changed by someone else after the connector last saw it: the tax-area patch
+/// with the remembered ETag gets 412 and the document fails temporarily (nothing written);
+/// the next attempt reads the customer and posts. A customer that seems to have the right
+/// area already is read all the same (here: it had been changed to another area).
+#[tokio::test]
+async fn a_remembered_customer_changed_elsewhere_is_read_again() {
+    let sb = sandbox(405);
+    let t = Recorder::new(&sb);
+    let l = ledger_over(&sb, t.clone()).await;
+    let other = ledger_over(&sb, t.clone()).await;
+    let c = client(&l, "stale").await; // DOMESTIC, remembered by `l`
+    let chair = item(&l, "1900-S").await;
+    let doc = |n: &str, code: &str| {
+        document(
+            &import(n),
+            &c,
+            Currency::GBP,
+            vec![item_line(&chair, dec!(1), dec!(50), Some(code))],
+            vec![tax(code, "VAT", 0, dec!(10))],
+        )
+    };
+    // Someone else gives the customer EU (another process posting an EU order).
+    other
+        .post_sales_documents(&[doc("7501", "EU/STANDARD")])
+        .await
+        .pop()
+        .expect("one")
+        .expect("posted by the other");
+    let area = |sb: &bc_sandbox_bc365::Bc365Sandbox| {
+        sb.rows(Co::Gb.id(), "customers")
+            .into_iter()
+            .find(|r| r["id"] == c.at.id.as_str())
+            .map(|r| r["taxAreaId"].clone())
+    };
+    let eu = area(&sb);
+    // `l` still believes DOMESTIC: a DOMESTIC order reads the customer, sees EU, patches.
+    let r = l
+        .post_sales_documents(&[doc("7502", "DOMESTIC/STANDARD")])
+        .await
+        .pop()
+        .expect("one");
+    r.expect("posted with DOMESTIC");
+    assert_ne!(area(&sb), eu, "back to DOMESTIC");
+    // The other one still believes EU (stale): its DOMESTIC order patches with the old
+    // ETag, which fails with 412, temporarily, and writes nothing.
+    let e = other
+        .post_sales_documents(&[doc("7503", "DOMESTIC/STANDARD")])
+        .await
+        .pop()
+        .expect("one")
+        .expect_err("412 on a remembered ETag");
+    assert_eq!(e.kind(), ErrorKind::Conflict, "{e}");
+    assert!(e.is_temporary(), "{e}");
+    assert!(
+        invoices_with(&sb, Co::Gb, "BC17503").is_empty(),
+        "nothing written"
+    );
+    // Again: the customer is read (DOMESTIC already), nothing to patch, posted.
+    other
+        .post_sales_documents(&[doc("7503", "DOMESTIC/STANDARD")])
+        .await
+        .pop()
+        .expect("one")
+        .expect("read again, posted");
+    assert_ne!(area(&sb), eu);
+    assert_eq!(invoices_with(&sb, Co::Gb, "BC17503")[0]["status"], "Open");
 }

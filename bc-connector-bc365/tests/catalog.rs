@@ -160,3 +160,45 @@ async fn posting_resolves_the_listed_codes_and_refuses_others() {
     assert_eq!(e.kind(), ErrorKind::Mapping, "{e}");
     assert!(invoices_with(&sb, Co::Gb, "BC17052").is_empty());
 }
+
+/// The catalog is one `$batch` (its five lists), and it reads the company's setup with it when
+/// that is not read yet: the first write after it needs no request of its own for the setup.
+#[tokio::test]
+async fn the_catalog_and_the_setup_are_one_request() {
+    let sb = sandbox(705);
+    let l = ledger(&sb, Co::Gb, true).await;
+    // The token first (not a ledger read).
+    let _ = l
+        .find_client(&bc_core::ClientKey::Email("nobody@example.com".into()))
+        .await
+        .expect("search");
+    let before = sb.stats().snapshot().total;
+    let cat = l.catalog().await.expect("catalog");
+    assert!(!cat.tax_codes.is_empty());
+    assert_eq!(sb.stats().snapshot().total - before, 1, "one $batch");
+    // The setup came with it: creating a customer (which needs the default tax area) is one
+    // request.
+    let before = sb.stats().snapshot().total;
+    let _ = l
+        .create_clients(&[bc_core::Client {
+            display_name: "Catalog shopper".into(),
+            company: None,
+            contact: None,
+            email: Some("catalog@example.com".into()),
+            phone: None,
+            billing: None,
+            shipping: None,
+            import_id: Some("cat1".into()),
+            storefront_customer: None,
+            currency: None,
+        }])
+        .await
+        .pop()
+        .expect("one")
+        .expect("created");
+    assert_eq!(sb.stats().snapshot().total - before, 1, "no setup request");
+    // Read again (another run): the lists only.
+    let before = sb.stats().snapshot().total;
+    let _ = l.catalog().await.expect("catalog");
+    assert_eq!(sb.stats().snapshot().total - before, 1);
+}

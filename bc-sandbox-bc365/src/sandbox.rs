@@ -270,6 +270,13 @@ impl Bc365Sandbox {
             .unwrap_or_default()
     }
 
+    /// Stops the tenant's clock at `at` (`None`: it runs again). Every change then gets the
+    /// same `lastModifiedDateTime`, as rows written within one millisecond do in Business
+    /// Central: for tests of change-feed cursors.
+    pub fn hold_clock(&self, at: Option<chrono::DateTime<chrono::Utc>>) {
+        lock(&self.shared.tenant).ctx.hold(at);
+    }
+
     /// Changes an item's stock at a location (an inventory adjustment in the ERP).
     pub fn adjust_stock(
         &self,

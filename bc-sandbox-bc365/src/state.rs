@@ -23,11 +23,16 @@ pub enum TaxKind {
     SalesTax,
 }
 
-/// Ids and timestamps, deterministic per seed, strictly increasing timestamps.
+/// Ids and timestamps, deterministic per seed. Timestamps have Business Central's precision
+/// (milliseconds) and never go back, but rows changed within the same millisecond share one,
+/// as in Business Central: a `lastModifiedDateTime gt` cursor that stops inside such a group
+/// misses the rest of it. [`Ctx::hold`] stops the clock (every change then shares one
+/// timestamp), for tests of cursors.
 #[derive(Debug)]
 pub struct Ctx {
     rng: ChaCha8Rng,
     last: chrono::DateTime<chrono::Utc>,
+    held: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl Ctx {
@@ -36,6 +41,7 @@ impl Ctx {
         Ctx {
             rng: bc_sandbox::rng::seeded(seed, "bc365-ids"),
             last: chrono::DateTime::<chrono::Utc>::MIN_UTC,
+            held: None,
         }
     }
 
@@ -53,16 +59,21 @@ impl Ctx {
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b)
     }
 
-    /// Now, strictly after every earlier call (so `lastModifiedDateTime gt` cursors never miss).
+    /// Now, to the millisecond, never before an earlier call (but possibly equal to it).
     pub fn now(&mut self) -> chrono::DateTime<chrono::Utc> {
-        let wall = chrono::Utc::now();
-        let next = if wall > self.last {
-            wall
-        } else {
-            self.last + chrono::Duration::milliseconds(1)
-        };
+        use chrono::DurationRound;
+        let wall = self.held.unwrap_or_else(chrono::Utc::now);
+        let wall = wall
+            .duration_trunc(chrono::Duration::milliseconds(1))
+            .unwrap_or(wall);
+        let next = wall.max(self.last);
         self.last = next;
         next
+    }
+
+    /// Stops the clock at `at` (`None`: runs again): every change gets the same time.
+    pub fn hold(&mut self, at: Option<chrono::DateTime<chrono::Utc>>) {
+        self.held = at;
     }
 
     /// [`Ctx::now`] as BC writes `lastModifiedDateTime`.

@@ -1,6 +1,7 @@
 //! What the company holds that settings name ([`bc_core::Ledger::catalog`]), for `bcsync init`
 //! and `bcsync check --online`: five lists of API v2.0 (`taxAreas`, `taxGroups`, `accounts`,
-//! `paymentMethods`, `shipmentMethods`), each read to its end (`@odata.nextLink`).
+//! `paymentMethods`, `shipmentMethods`), read in one `$batch`, each to its end
+//! (`@odata.nextLink`).
 //!
 //! | list | settings | `code` | as posting uses it |
 //! |------|----------|--------|--------------------|
@@ -16,7 +17,8 @@ use bc_core::{CatalogEntry, LedgerCatalog, Result};
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::Bc365Ledger;
+use super::{setup, Bc365Ledger};
+use crate::client::BatchOp;
 use crate::wire::{parse, Coded};
 
 /// A G/L account as the catalog reads it.
@@ -31,24 +33,56 @@ struct Account {
 }
 
 impl Bc365Ledger {
-    /// Reads the catalog: five lists, each followed to its last page.
+    /// Reads the catalog: five lists in one `$batch`, each followed to its last page. The
+    /// company's setup, when not read yet, is read in the same `$batch` (the engine reads the
+    /// catalog before it writes anything, and every write needs the setup).
     pub(crate) async fn read_catalog(&self) -> Result<LedgerCatalog> {
-        let areas = self.coded("taxAreas", "list tax areas").await?;
-        let groups = self.coded("taxGroups", "list tax groups").await?;
-        let accounts: Vec<Account> = parse(
-            Value::Array(self.client.list("list accounts", "accounts", &[]).await?),
-            "list accounts",
-        )?;
-        let methods = self.coded("paymentMethods", "list payment methods").await?;
-        let ships = self
-            .coded("shipmentMethods", "list shipment methods")
-            .await?;
+        let lists = [
+            ("taxAreas", "list tax areas"),
+            ("taxGroups", "list tax groups"),
+            ("accounts", "list accounts"),
+            ("paymentMethods", "list payment methods"),
+            ("shipmentMethods", "list shipment methods"),
+        ];
+        let mut ops = if self.setup.initialized() {
+            Vec::new()
+        } else {
+            setup::ops(&self.client, &self.config)
+        };
+        let n_setup = ops.len();
+        ops.extend(lists.iter().map(|(rest, what)| BatchOp {
+            method: "GET",
+            url: self.client.rel(rest),
+            body: None,
+            if_match: None,
+            what: (*what).to_string(),
+        }));
+        let mut answers = self.client.batch_each(ops, true).await;
+        let list_answers = answers.split_off(n_setup.min(answers.len()));
+        if n_setup > 0 {
+            // A setup that cannot be read (a journal missing) is reported by the first write
+            // that needs it, as when it is read alone.
+            let read: Result<Vec<_>> = answers.into_iter().collect();
+            if let Ok(s) = read.and_then(|a| setup::from_answers(a, &self.config)) {
+                let _ = self.setup.set(s);
+            }
+        }
+        let mut rows = Vec::with_capacity(lists.len());
+        for ((_, what), a) in lists.iter().zip(list_answers) {
+            rows.push(self.client.rows_of(a, what).await);
+        }
+        let mut rows = rows.into_iter();
+        let mut next = |what: &str| -> Result<Value> {
+            rows.next()
+                .unwrap_or_else(|| Err(bc_core::Error::protocol(format!("{what}: no answer"))))
+                .map(Value::Array)
+        };
+        let areas: Vec<Coded> = parse(next("list tax areas")?, "list tax areas")?;
+        let groups: Vec<Coded> = parse(next("list tax groups")?, "list tax groups")?;
+        let accounts: Vec<Account> = parse(next("list accounts")?, "list accounts")?;
+        let methods: Vec<Coded> = parse(next("list payment methods")?, "list payment methods")?;
+        let ships: Vec<Coded> = parse(next("list shipment methods")?, "list shipment methods")?;
         Ok(catalog_from(&areas, &groups, &accounts, &methods, &ships))
-    }
-
-    async fn coded(&self, set: &str, what: &str) -> Result<Vec<Coded>> {
-        let rows = self.client.list(what, set, &[]).await?;
-        parse(Value::Array(rows), what)
     }
 }
 

@@ -3,11 +3,14 @@
 //! For a list of mapped documents ([`Planned`]), stage by stage, each stage one `$batch`
 //! for all of them (split at 100 operations):
 //! 1. find what exists by `externalDocumentNumber` (`or`-joined filters, 20 keys per `GET`)
-//!    and read the customers whose tax area the lines need (read-only);
-//! 2. give those customers the tax area (and `taxLiable` in a US company) with `PATCH`
-//!    `If-Match` their ETag, then create the missing documents with their lines (deep
-//!    insert) — the patches come first in the same `$batch`; a document whose customer could
-//!    not be changed is deleted again and fails with that error;
+//!    and read the customers whose tax area the lines need; a customer the connector created
+//!    or read itself earlier (its ETag remembered, see `Known`) and whose area must change
+//!    is not read but patched in this same `$batch` (`If-Match` the remembered ETag: a
+//!    customer changed since fails with a temporary 412 and is read next time);
+//! 2. give the customers that were read the tax area (and `taxLiable` in a US company) with
+//!    `PATCH` `If-Match` their ETag, then create the missing documents with their lines
+//!    (deep insert) — the patches come first in the same `$batch`; a document whose customer
+//!    could not be changed is deleted again and fails with that error;
 //! 3. check Business Central's total against the storefront's; a difference within
 //!    `rounding_tolerance` gets a rounding line, a larger one deletes the draft (never a
 //!    half-posted order) and is a mapping error (one `$batch` when there are any);
@@ -30,7 +33,7 @@ use rust_decimal::Decimal;
 use serde_json::{json, Value};
 
 use super::Bc365Ledger;
-use crate::client::{BatchOp, KeyQuery};
+use crate::client::{BatchAnswer, BatchOp, KeyQuery};
 use crate::error::missing_tax_setup;
 use crate::mapping::sales::Planned;
 use crate::mapping::{num, TaxKind};
@@ -90,18 +93,22 @@ impl Bc365Ledger {
         &self,
         keys: &[(&'static [&'static str], String)],
     ) -> Vec<Result<Option<(&'static str, Document)>>> {
-        self.find_with(keys, &[]).await.0
+        self.find_with(keys, &[], Vec::new()).await.0
     }
 
     /// [`Bc365Ledger::find_by_keys`] and the customers `customer_ids`, in one `$batch`
-    /// (`or`-joined filters); a customer is `None` when it does not exist.
+    /// (`or`-joined filters); a customer is `None` when it does not exist. `pre`: writes sent
+    /// first in the same `$batch` (which is then not retried as a read: a lost answer is an
+    /// unknown outcome for every operation); their answers come third.
     pub(crate) async fn find_with(
         &self,
         keys: &[(&'static [&'static str], String)],
         customer_ids: &[String],
+        pre: Vec<BatchOp>,
     ) -> (
         Vec<Result<Option<(&'static str, Document)>>>,
         Vec<Result<Option<Customer>>>,
+        Vec<Result<BatchAnswer>>,
     ) {
         const SETS: [&str; 3] = ["salesInvoices", "salesOrders", "salesCreditMemos"];
         let mut queries: Vec<KeyQuery> = SETS
@@ -134,7 +141,18 @@ impl Bc365Ledger {
             query: Vec::new(),
             what: "read customers".into(),
         });
-        let answers = self.client.find_keys(&queries).await;
+        let n_pre = pre.len();
+        let mut ops = pre;
+        let mut plan = Vec::new();
+        for (qi, q) in queries.iter().enumerate() {
+            for (op, idx) in self.client.key_ops(q) {
+                ops.push(op);
+                plan.push((qi, idx));
+            }
+        }
+        let mut pre_answers = self.client.batch_each(ops, n_pre == 0).await;
+        let reads = pre_answers.split_off(n_pre.min(pre_answers.len()));
+        let answers = self.client.key_rows(&queries, plan, reads).await;
         let row = |q: usize, i: usize| -> Result<Option<Value>> {
             answers
                 .get(q)
@@ -157,13 +175,19 @@ impl Bc365Ledger {
             }
             out.push(found);
         }
-        let customers = (0..customer_ids.len())
+        let customers: Vec<Result<Option<Customer>>> = (0..customer_ids.len())
             .map(|i| {
                 row(SETS.len(), i)
                     .and_then(|v| v.map(|v| parse::<Customer>(v, "customer")).transpose())
             })
             .collect();
-        (out, customers)
+        {
+            let mut known = self.known();
+            for c in customers.iter().flatten().flatten() {
+                known.customer(c);
+            }
+        }
+        (out, customers, pre_answers)
     }
 
     /// The tax area id a job's customer needs, if any.
@@ -236,8 +260,49 @@ impl Bc365Ledger {
             .iter()
             .map(|(_, j)| (sets_of(j.plan.set), j.plan.key.clone()))
             .collect();
-        let customer_ids: Vec<String> = want.keys().cloned().collect();
-        let (found, customers) = self.find_with(&keys, &customer_ids).await;
+        let liable = self.setup_kind() == Some(TaxKind::SalesTax);
+        // A customer the connector knows (it created or read it, with its ETag) whose tax
+        // area must change gets it in the same `$batch` as the search (`If-Match` that ETag:
+        // a customer changed since fails with 412 rather than being overwritten). The others
+        // are read with the search: one that seems to have the area already is read all the
+        // same, since memory cannot prove that nobody changed it.
+        let patch = |cid: &str, area: &str, cust: &Customer| -> Option<BatchOp> {
+            if cust.tax_area_id.eq_ignore_ascii_case(area) && (!liable || cust.tax_liable) {
+                return None;
+            }
+            let mut body = json!({"taxAreaId": area});
+            if liable {
+                body["taxLiable"] = json!(true);
+            }
+            Some(BatchOp {
+                method: "PATCH",
+                url: self.client.rel(&format!("customers({cid})")),
+                body: Some(body),
+                if_match: Some(cust.etag.clone()),
+                what: format!("set the tax area of customer {}", cust.number),
+            })
+        };
+        let mut early: Vec<(String, BatchOp)> = Vec::new();
+        let mut customer_ids: Vec<String> = Vec::new();
+        for (cid, area) in want {
+            let cached = self.known().customer_of(cid);
+            match cached.and_then(|cust| patch(cid, area, &cust)) {
+                Some(op) => early.push((cid.clone(), op)),
+                None => customer_ids.push(cid.clone()),
+            }
+        }
+        let early_ids: Vec<String> = early.iter().map(|(c, _)| c.clone()).collect();
+        let (found, customers, early_answers) = self
+            .find_with(
+                &keys,
+                &customer_ids,
+                early.into_iter().map(|(_, op)| op).collect(),
+            )
+            .await;
+        let mut bad_customer: BTreeMap<String, Error> = BTreeMap::new();
+        for (cid, a) in early_ids.into_iter().zip(early_answers) {
+            self.customer_patched(&cid, a, true, &mut bad_customer);
+        }
         let mut drafts: Vec<Draft<'_>> = Vec::new();
         let mut to_create: Vec<(usize, &Job)> = Vec::new();
         for ((i, job), f) in live.iter().zip(found) {
@@ -248,17 +313,16 @@ impl Bc365Ledger {
                 Ok(None) => to_create.push((*i, job)),
             }
         }
-        // 2. the customers' tax areas, then the new documents, in one write batch
-        let liable = self.setup_kind() == Some(TaxKind::SalesTax);
+        // 2. the other customers' tax areas, then the new documents, in one write batch
         let customer_of = |job: &Job| {
             job.plan.body["customerId"]
                 .as_str()
                 .unwrap_or("")
                 .to_string()
         };
-        let mut bad_customer: BTreeMap<String, Error> = BTreeMap::new();
         let mut patches: Vec<(String, BatchOp)> = Vec::new();
-        for ((cid, area), r) in want.iter().zip(customers) {
+        for (cid, r) in customer_ids.iter().zip(customers) {
+            let Some(area) = want.get(cid) else { continue };
             let needed = to_create
                 .iter()
                 .map(|(_, j)| *j)
@@ -273,22 +337,8 @@ impl Bc365Ledger {
                 // An unknown customer: the document's own create or post says so.
                 Ok(None) => {}
                 Ok(Some(cust)) => {
-                    if !cust.tax_area_id.eq_ignore_ascii_case(area) || (liable && !cust.tax_liable)
-                    {
-                        let mut body = json!({"taxAreaId": area});
-                        if liable {
-                            body["taxLiable"] = json!(true);
-                        }
-                        patches.push((
-                            cid.clone(),
-                            BatchOp {
-                                method: "PATCH",
-                                url: self.client.rel(&format!("customers({cid})")),
-                                body: Some(body),
-                                if_match: Some(cust.etag),
-                                what: format!("set the tax area of customer {}", cust.number),
-                            },
-                        ));
+                    if let Some(op) = patch(cid, area, &cust) {
+                        patches.push((cid.clone(), op));
                     }
                 }
             }
@@ -314,16 +364,14 @@ impl Bc365Ledger {
             what: format!("create {} {}", j.plan.set, j.plan.key),
         }));
         let mut undo: Vec<BatchOp> = Vec::new();
+        // Invoices created in this round (draft ids): once posted, no payment is applied to
+        // them yet (see `Known`).
+        let mut created: std::collections::HashSet<String> = std::collections::HashSet::new();
         if !ops.is_empty() {
             let mut answers = self.client.batch_each(ops, false).await.into_iter();
             for cid in patched {
-                if let Err(e) = answers
-                    .next()
-                    .unwrap_or_else(|| Err(lost()))
-                    .and_then(|a| a.into_result())
-                {
-                    bad_customer.insert(cid, e);
-                }
+                let a = answers.next().unwrap_or_else(|| Err(lost()));
+                self.customer_patched(&cid, a, false, &mut bad_customer);
             }
             for (i, job) in to_create {
                 let r = answers
@@ -337,7 +385,10 @@ impl Bc365Ledger {
                         undo.push(self.delete_op(job.plan.set, &d));
                         results.push((i, Err(e.clone())));
                     }
-                    (Ok(d), None) => drafts.push((i, job.plan.set, d, job)),
+                    (Ok(d), None) => {
+                        created.insert(d.id.to_ascii_lowercase());
+                        drafts.push((i, job.plan.set, d, job));
+                    }
                     (Err(e), _) => results.push((i, Err(self.mapped(e, job)))),
                 }
             }
@@ -393,6 +444,13 @@ impl Bc365Ledger {
                         undo.push(self.delete_op(d.1, &d.2));
                         results.push((i, Err(self.mapped(e, d.3))));
                     }
+                    (i, Ok(r)) => {
+                        if d.1 == "salesInvoices" && created.contains(&d.2.id.to_ascii_lowercase())
+                        {
+                            self.known().posted_here(&r.id);
+                        }
+                        results.push((i, Ok(r)));
+                    }
                     other => results.push(other),
                 }
             }
@@ -402,6 +460,36 @@ impl Bc365Ledger {
             let _ = self.client.batch_each(undo, false).await;
         }
         results
+    }
+
+    /// The answer to a customer's tax-area `PATCH`: the customer as it is now is remembered;
+    /// a failure is forgotten (read again next time) and blocks the customer's documents.
+    /// `remembered`: the `If-Match` ETag came from memory, not from a read in this call, so
+    /// a `412` (someone changed the customer since) is temporary: the next attempt reads it.
+    fn customer_patched(
+        &self,
+        cid: &str,
+        a: Result<BatchAnswer>,
+        remembered: bool,
+        bad_customer: &mut BTreeMap<String, Error>,
+    ) {
+        match a.and_then(|a| a.into_result()) {
+            // Business Central answers the customer as it is now; an answer without it
+            // (`204`) is a success all the same, and the customer is read next time.
+            Ok(v) => match parse::<Customer>(v, "customer") {
+                Ok(c) if !c.id.is_empty() => self.known().customer(&c),
+                _ => self.known().forget_customer(cid),
+            },
+            Err(e) => {
+                self.known().forget_customer(cid);
+                let e = if remembered && e.kind() == ErrorKind::Conflict {
+                    e.with_temporary(true)
+                } else {
+                    e
+                };
+                bad_customer.insert(cid.to_string(), e);
+            }
+        }
     }
 
     fn delete_op(&self, set: &str, d: &Document) -> BatchOp {

@@ -25,17 +25,73 @@ use bc_core::{
 };
 use tokio::sync::OnceCell;
 
+/// A debug event per call of the [`Ledger`] (`RUST_LOG=bc_connector_bc365=debug`), which,
+/// read with bc-http's request events, says which call sent which requests.
+fn trace_call(call: &'static str, n: usize) {
+    tracing::debug!(call, n, "bc365 ledger call");
+}
+
 use crate::client::Bc365Client;
 use crate::config::{Bc365Config, MAX_BATCH};
 use crate::mapping::{sales, Setup, TaxKind};
 use documents::Job;
+
+/// What the connector read or wrote itself, so that it does not read it again: the
+/// customers it created, read or changed (id → the row as Business Central answered, with
+/// its ETag), and the invoices it created and posted itself (ids), which no payment can be
+/// applied to yet. Bounded: cleared when it grows past [`Known::LIMIT`] entries.
+#[derive(Debug, Default)]
+pub(crate) struct Known {
+    customers: std::collections::HashMap<String, crate::wire::Customer>,
+    posted_here: std::collections::HashSet<String>,
+}
+
+impl Known {
+    /// Entries kept at most per map.
+    const LIMIT: usize = 10_000;
+
+    /// Remembers a customer as Business Central answered it.
+    pub(crate) fn customer(&mut self, c: &crate::wire::Customer) {
+        if c.id.is_empty() || c.etag.is_empty() {
+            return;
+        }
+        if self.customers.len() >= Self::LIMIT {
+            self.customers.clear();
+        }
+        self.customers.insert(c.id.to_ascii_lowercase(), c.clone());
+    }
+
+    /// Forgets a customer (a write to it failed: read it again next time).
+    pub(crate) fn forget_customer(&mut self, id: &str) {
+        self.customers.remove(&id.to_ascii_lowercase());
+    }
+
+    /// The customer as last seen.
+    pub(crate) fn customer_of(&self, id: &str) -> Option<crate::wire::Customer> {
+        self.customers.get(&id.to_ascii_lowercase()).cloned()
+    }
+
+    /// Remembers an invoice this connector created and posted.
+    pub(crate) fn posted_here(&mut self, id: &str) {
+        if self.posted_here.len() >= Self::LIMIT {
+            self.posted_here.clear();
+        }
+        self.posted_here.insert(id.to_ascii_lowercase());
+    }
+
+    /// Takes the invoice out of the set: whether this connector created and posted it.
+    pub(crate) fn take_posted_here(&mut self, id: &str) -> bool {
+        self.posted_here.remove(&id.to_ascii_lowercase())
+    }
+}
 
 /// Business Central as a bcsync ledger.
 #[derive(Debug, Clone)]
 pub struct Bc365Ledger {
     pub(crate) client: Bc365Client,
     pub(crate) config: Arc<Bc365Config>,
-    setup: Arc<OnceCell<Setup>>,
+    pub(crate) setup: Arc<OnceCell<Setup>>,
+    known: Arc<std::sync::Mutex<Known>>,
 }
 
 impl Bc365Ledger {
@@ -45,7 +101,16 @@ impl Bc365Ledger {
             client,
             config: Arc::new(config),
             setup: Arc::new(OnceCell::new()),
+            known: Arc::new(std::sync::Mutex::new(Known::default())),
         }
+    }
+
+    /// What the connector read or wrote itself (see [`Known`]); a poisoned lock is taken
+    /// over (the memory only saves requests).
+    pub(crate) fn known(&self) -> std::sync::MutexGuard<'_, Known> {
+        self.known
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// The REST client.
@@ -120,22 +185,27 @@ impl Ledger for Bc365Ledger {
     }
 
     async fn find_client(&self, key: &ClientKey) -> Result<Option<ClientRef>> {
+        trace_call("find_client", 1);
         self.find_client_by(key).await
     }
 
     async fn create_client(&self, client: &Client) -> Result<ClientRef> {
+        trace_call("create_client", 1);
         self.create_customer(client).await
     }
 
     async fn find_items(&self, keys: &[ItemKey]) -> Result<Vec<Option<ItemRef>>> {
+        trace_call("find_items", keys.len());
         self.find_items_by(keys).await
     }
 
     async fn create_item(&self, item: &NewItem) -> Result<ItemRef> {
+        trace_call("create_item", 1);
         self.create_one_item(item).await
     }
 
     async fn find_document(&self, import_id: &ImportId) -> Result<Option<LedgerDocument>> {
+        trace_call("find_document", 1);
         self.find_documents(std::slice::from_ref(import_id))
             .await
             .pop()
@@ -163,10 +233,12 @@ impl Ledger for Bc365Ledger {
     }
 
     async fn post_receipt(&self, receipt: &ReceiptPosting) -> Result<LedgerRef> {
+        trace_call("post_receipt", 1);
         self.post_payment(receipt).await
     }
 
     async fn find_receipt(&self, receipt: &ReceiptPosting) -> Result<Option<LedgerRef>> {
+        trace_call("find_receipt", 1);
         self.find_payment(receipt).await
     }
 
@@ -193,38 +265,45 @@ impl Ledger for Bc365Ledger {
     }
 
     async fn shipments(&self, since: &Cursor) -> Result<Page<LedgerShipment>> {
+        trace_call("shipments", 0);
         self.posted_shipments(since).await
     }
 
     async fn availability(&self, warehouse: &str, since: &Cursor) -> Result<Page<InventoryLevel>> {
+        trace_call("availability", 0);
         self.available(warehouse, since).await
     }
 
     /// `AREA/GROUP` and `GROUP` tax codes, posting G/L accounts by number, payment and
     /// shipment methods by code (see [`catalog`]).
     async fn catalog(&self) -> Result<LedgerCatalog> {
+        trace_call("catalog", 0);
         self.read_catalog().await
     }
 
     /// Every key in one `$batch` of `or`-joined filters (20 keys per `GET`).
     async fn find_clients(&self, keys: &[ClientKey]) -> Vec<Result<Option<ClientRef>>> {
+        trace_call("find_clients", keys.len());
         self.find_clients_by(keys).await
     }
 
     /// `POST customers` in `$batch`es of 100; the customer number (Business Central's key)
     /// refuses a second creation, which is then found (see [`parties`]).
     async fn create_clients(&self, clients: &[Client]) -> Vec<Result<ClientRef>> {
+        trace_call("create_clients", clients.len());
         self.create_customers(clients).await
     }
 
     /// `POST items` in `$batch`es of 100; the item number (the SKU, Business Central's key)
     /// refuses a second creation, which is then found.
     async fn create_items(&self, items: &[NewItem]) -> Vec<Result<ItemRef>> {
+        trace_call("create_items", items.len());
         self.create_items_each(items).await
     }
 
     /// Stage by stage for all documents, each stage one `$batch` (see [`documents`]).
     async fn post_sales_documents(&self, docs: &[SalesDocument]) -> Vec<Result<LedgerRef>> {
+        trace_call("post_sales_documents", docs.len());
         let mut jobs = Vec::with_capacity(docs.len());
         for d in docs {
             jobs.push(self.job(d).await);
@@ -234,11 +313,14 @@ impl Ledger for Bc365Ledger {
 
     /// `or`-joined filters by `externalDocumentNumber`, one `$batch`.
     async fn find_documents(&self, ids: &[ImportId]) -> Vec<Result<Option<LedgerDocument>>> {
+        trace_call("find_documents", ids.len());
         self.find_sales_documents(ids).await
     }
 
-    /// Searched (and their invoices read) in one `$batch`, posted in the next.
+    /// Searched (and their invoices read) in one `$batch`, posted in the next; the receipts
+    /// of invoices this connector has just created and posted are posted without a search.
     async fn post_receipts(&self, receipts: &[ReceiptPosting]) -> Vec<Result<LedgerRef>> {
+        trace_call("post_receipts", receipts.len());
         self.post_payments(receipts).await
     }
 }

@@ -302,19 +302,46 @@ impl Bc365Ledger {
 
     /// Receipts in `$batch`es: searched by key with their invoices read (one batch), the
     /// missing ones posted (one batch; applied to a posted invoice), those of unknown outcome
-    /// searched again. One result per receipt, in order, as [`Bc365Ledger::post_payment`].
+    /// searched again. The receipts of an invoice this connector created and posted itself
+    /// (and has not had receipts for yet) are not searched: no payment can be applied to it
+    /// yet. One result per receipt, in order, as [`Bc365Ledger::post_payment`].
     pub(crate) async fn post_payments(&self, rs: &[ReceiptPosting]) -> Vec<Result<LedgerRef>> {
-        let all: Vec<&ReceiptPosting> = rs.iter().collect();
-        let found = self.find_payments_each(&all, true).await;
+        // An invoice this connector created and posted moments ago has no payment yet, and is
+        // posted: its receipts need no search (once: a later call searches as usual).
+        let fresh: std::collections::HashSet<String> = {
+            let mut known = self.known();
+            rs.iter()
+                .map(|r| r.document.id.to_ascii_lowercase())
+                .filter(|id| known.take_posted_here(id))
+                .collect()
+        };
+        let is_fresh = |r: &ReceiptPosting| fresh.contains(&r.document.id.to_ascii_lowercase());
+        let search: Vec<(usize, &ReceiptPosting)> = rs
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| !is_fresh(r))
+            .collect();
+        let found = if search.is_empty() {
+            Vec::new()
+        } else {
+            let all: Vec<&ReceiptPosting> = search.iter().map(|(_, r)| *r).collect();
+            self.find_payments_each(&all, true).await
+        };
         let mut out: Vec<Option<Result<LedgerRef>>> = rs.iter().map(|_| None).collect();
-        let mut to_post: Vec<(usize, bool)> = Vec::new();
-        for (i, f) in found.into_iter().enumerate() {
+        let mut to_post: Vec<(usize, bool)> = rs
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| is_fresh(r))
+            .map(|(i, _)| (i, true))
+            .collect();
+        for ((i, _), f) in search.into_iter().zip(found) {
             match f {
                 Ok((Some(r), _)) => out[i] = Some(Ok(r)),
                 Ok((None, posted)) => to_post.push((i, posted)),
                 Err(e) => out[i] = Some(Err(e)),
             }
         }
+        to_post.sort_by_key(|(i, _)| *i);
         if !to_post.is_empty() {
             let rest = match self.setup().await {
                 Ok(setup) => format!(

@@ -62,7 +62,11 @@ impl Bc365Ledger {
                 &[("$filter", filter), ("$top", "1".into())],
             )
             .await?;
-        Ok(first::<Customer>(v, "customer")?.map(client_ref))
+        let found = first::<Customer>(v, "customer")?;
+        if let Some(c) = &found {
+            self.known().customer(c);
+        }
+        Ok(found.map(client_ref))
     }
 
     pub(crate) async fn create_customer(&self, c: &Client) -> Result<ClientRef> {
@@ -100,7 +104,11 @@ impl Bc365Ledger {
             area,
         );
         match self.client.post("customer", "customers", &body).await {
-            Ok(v) => Ok(client_ref(parse(v, "customer")?)),
+            Ok(v) => {
+                let c: Customer = parse(v, "customer")?;
+                self.known().customer(&c);
+                Ok(client_ref(c))
+            }
             Err(e)
                 if matches!(e.kind(), ErrorKind::Conflict | ErrorKind::OutcomeUnknown)
                     && c.import_id.is_some() =>
@@ -159,11 +167,15 @@ impl Bc365Ledger {
                     .and_then(|a| a.get(i))
                     .cloned()
                     .unwrap_or_else(|| Err(Error::protocol("a client key was not answered")))?;
-                rows.into_iter()
+                let c = rows
+                    .into_iter()
                     .next()
                     .map(|v| parse::<Customer>(v, "customer"))
-                    .transpose()
-                    .map(|c| c.map(client_ref))
+                    .transpose()?;
+                if let Some(c) = &c {
+                    self.known().customer(c);
+                }
+                Ok(c.map(client_ref))
             })
             .collect()
     }
@@ -219,7 +231,10 @@ impl Bc365Ledger {
             let r = a
                 .and_then(|a| a.into_result())
                 .and_then(|v| parse::<Customer>(v, "customer"))
-                .map(client_ref);
+                .map(|c| {
+                    self.known().customer(&c);
+                    client_ref(c)
+                });
             match (r, &c.import_id) {
                 (Err(e), Some(id))
                     if matches!(e.kind(), ErrorKind::Conflict | ErrorKind::OutcomeUnknown) =>

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use bc_core::{Error, Result};
 
-use crate::client::{lit, BatchOp, Bc365Client};
+use crate::client::{lit, BatchAnswer, BatchOp, Bc365Client};
 use crate::config::Bc365Config;
 use crate::mapping::{Setup, TaxKind};
 use crate::wire::{parse, Coded};
@@ -20,10 +20,10 @@ fn get(client: &Bc365Client, rest: &str, query: &[(&str, String)], what: &str) -
     }
 }
 
-/// Loads the setup.
-pub async fn load(client: &Bc365Client, config: &Bc365Config) -> Result<Setup> {
+/// The `GET`s that read the setup (for a read-only `$batch`, alone or with others).
+pub fn ops(client: &Bc365Client, config: &Bc365Config) -> Vec<BatchOp> {
     let p = &config.posting;
-    let ops = vec![
+    vec![
         get(client, "taxAreas", &[], "list tax areas"),
         get(client, "taxGroups", &[], "list tax groups"),
         get(client, "currencies", &[], "list currencies"),
@@ -40,8 +40,19 @@ pub async fn load(client: &Bc365Client, config: &Bc365Config) -> Result<Setup> {
             &[("$filter", format!("code eq {}", lit(&p.payout_journal)))],
             "find the payout journal",
         ),
-    ];
-    let mut answers = client.batch(ops, true).await?.into_iter();
+    ]
+}
+
+/// Loads the setup: [`ops`] in one `$batch`.
+pub async fn load(client: &Bc365Client, config: &Bc365Config) -> Result<Setup> {
+    let answers = client.batch(ops(client, config), true).await?;
+    from_answers(answers, config)
+}
+
+/// The setup from the answers to [`ops`], in order.
+pub fn from_answers(answers: Vec<BatchAnswer>, config: &Bc365Config) -> Result<Setup> {
+    let p = &config.posting;
+    let mut answers = answers.into_iter();
     let mut next = |what: &str| -> Result<Vec<Coded>> {
         let v = answers
             .next()
