@@ -185,6 +185,9 @@ pub struct TokenCache {
 const CLAIM: Duration = Duration::from_secs(30);
 /// How long a caller waits for another process's refresh before giving up.
 const CLAIM_WAIT: Duration = Duration::from_secs(60);
+/// How long a new token set's save is retried while the store answers "busy" (well within
+/// [`CLAIM`], so no other process takes the refresh over meanwhile).
+const SAVE_PATIENCE: Duration = Duration::from_secs(20);
 
 impl fmt::Debug for TokenCache {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -195,6 +198,30 @@ impl fmt::Debug for TokenCache {
             .field("refresh_token", &"******")
             .field("refreshes", &self.refreshes.load(Ordering::Relaxed))
             .finish()
+    }
+}
+
+/// Saves a token set, retrying a store that answers with a temporary error (a busy database)
+/// for up to [`SAVE_PATIENCE`]: once a rotating platform has answered a refresh, the refresh
+/// token just used is dead and the new one exists only in this process — a save given up too
+/// early would leave the next process (or the next worker) an account it cannot open.
+async fn save_set(
+    store: &dyn TokenStore,
+    claimed: u64,
+    set: StoredTokens,
+    platform: &str,
+) -> Result<bool> {
+    let give_up = Instant::now() + SAVE_PATIENCE;
+    let mut wait = Duration::from_millis(50);
+    loop {
+        match store.compare_and_swap(claimed, set.clone()).await {
+            Err(e) if e.is_temporary() && Instant::now() + wait < give_up => {
+                tracing::warn!(platform = %platform, error = %e, "cannot save the token set yet; trying again");
+                tokio::time::sleep(wait).await;
+                wait = (wait * 2).min(Duration::from_secs(2));
+            }
+            other => return other,
+        }
     }
 }
 
@@ -361,12 +388,12 @@ impl TokenCache {
                         generation: 0,
                     };
                     *refresh = rotated;
-                    store.compare_and_swap(claimed, new).await
+                    save_set(&*store, claimed, new, &self.platform).await
                 }
                 Err(_) => {
                     let mut release = stored.clone();
                     release.refreshing_until = None;
-                    store.compare_and_swap(claimed, release).await
+                    save_set(&*store, claimed, release, &self.platform).await
                 }
             };
             let access = result?;

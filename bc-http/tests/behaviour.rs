@@ -322,3 +322,87 @@ async fn a_429_without_wait_header_uses_the_platforms_throttle_wait() {
         gap(&m, 0)
     );
 }
+
+/// A token store whose saves answer "busy" a few times before they work.
+#[derive(Debug)]
+struct BusyStore {
+    inner: bc_http::MemoryTokenStore,
+    busy_saves: Mutex<u32>,
+    swaps: Mutex<u32>,
+}
+
+#[async_trait::async_trait]
+impl bc_http::TokenStore for BusyStore {
+    async fn load(&self) -> bc_core::Result<Option<bc_http::StoredTokens>> {
+        self.inner.load().await
+    }
+    async fn compare_and_swap(
+        &self,
+        expected_generation: u64,
+        new: bc_http::StoredTokens,
+    ) -> bc_core::Result<bool> {
+        let n = {
+            let mut s = self.swaps.lock().unwrap();
+            *s += 1;
+            *s
+        };
+        // The first swap is the refresh claim; the saves after the refresh are refused.
+        if n > 1 {
+            let mut busy = self.busy_saves.lock().unwrap();
+            if *busy > 0 {
+                *busy -= 1;
+                return Err(bc_core::Error::new(
+                    ErrorKind::Unavailable,
+                    "state store: database is busy",
+                ));
+            }
+        }
+        self.inner.compare_and_swap(expected_generation, new).await
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_rotated_refresh_token_is_saved_even_when_the_store_is_busy_for_a_while() {
+    use bc_http::{ExposeSecret, TokenStore};
+    let m = mock(vec![]);
+    let transport = Arc::new(RouterTransport::new(router(m.clone())));
+    let store = Arc::new(BusyStore {
+        inner: bc_http::MemoryTokenStore::with(bc_http::StoredTokens::new(SecretString::from(
+            "rt-0",
+        ))),
+        busy_saves: Mutex::new(4),
+        swaps: Mutex::new(0),
+    });
+    let cache = Arc::new(
+        TokenCache::new(
+            "mock",
+            OAuth2Config::new(
+                "http://mock.invalid/oauth/token",
+                "client-1",
+                SecretString::from("s3cret"),
+            ),
+            SecretString::from("rt-0"),
+            transport.clone(),
+        )
+        .with_store(store.clone()),
+    );
+    let client = HttpClient::builder("mock", "http://mock.invalid")
+        .transport(transport)
+        .account("t:busy-store", RateLimits::unlimited())
+        .auth(Arc::new(BearerAuth::new(cache.clone())))
+        .retry(policy())
+        .build()
+        .unwrap();
+    client.send(ApiRequest::get("/protected/a")).await.unwrap();
+    assert_eq!(m.refreshes(), 1);
+    // The refresh token used is dead on a rotating platform: its successor must be stored,
+    // or the next process could never open the account.
+    let saved = store.load().await.unwrap().unwrap();
+    assert_eq!(saved.refresh_token.expose_secret(), "at-refresh-1");
+    assert!(saved.refreshing_until.is_none(), "the claim is released");
+    assert_eq!(
+        *store.busy_saves.lock().unwrap(),
+        0,
+        "every busy answer was met"
+    );
+}
