@@ -166,6 +166,10 @@ impl StateStore for FaultyStateStore {
         self.gate("xref")?;
         self.inner.xref(kind, key).await
     }
+    async fn xrefs_of(&self, kind: EntityKind, keys: &[String]) -> Result<Vec<Option<CrossRef>>> {
+        self.gate("xrefs_of")?;
+        self.inner.xrefs_of(kind, keys).await
+    }
     async fn xref_by_ledger(&self, kind: EntityKind, ledger_id: &str) -> Result<Option<CrossRef>> {
         self.gate("xref_by_ledger")?;
         self.inner.xref_by_ledger(kind, ledger_id).await
@@ -190,6 +194,18 @@ impl StateStore for FaultyStateStore {
     ) -> Result<Vec<Option<WriteRecord>>> {
         self.gate("journal_intents")?;
         self.inner.journal_intents(fence, intents, now).await
+    }
+    async fn commit_then_intents(
+        &self,
+        fence: Option<&Fence>,
+        ops: &[StateOp],
+        intents: &[Intent],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Option<WriteRecord>>> {
+        self.gate("commit_then_intents")?;
+        self.inner
+            .commit_then_intents(fence, ops, intents, now)
+            .await
     }
     async fn commit(
         &self,

@@ -24,7 +24,7 @@ use bc_core::{Error, ErrorKind, LedgerRef, Result};
 use chrono::Utc;
 
 use crate::engine::{Engine, Run, Side};
-use crate::state::{Intent, StateOp, WriteKey, WriteState};
+use crate::state::{Intent, StateOp, WriteKey, WriteRecord, WriteState};
 
 /// One write to make exactly once.
 #[derive(Clone, Debug)]
@@ -80,7 +80,19 @@ fn unknown(e: Error) -> Error {
     }
 }
 
-type Outcomes<P> = Vec<(Write<P>, Result<Written>)>;
+/// Each write with how it ended.
+pub(crate) type Outcomes<P> = Vec<(Write<P>, Result<Written>)>;
+
+/// The journal intents of `writes`, in order.
+pub(crate) fn intents_of<P>(writes: &[Write<P>]) -> Vec<Intent> {
+    writes
+        .iter()
+        .map(|w| Intent {
+            key: w.key.clone(),
+            payload_hash: w.hash.clone(),
+        })
+        .collect()
+}
 
 impl Engine {
     /// Makes each of `writes` exactly once (see the module docs). `search` finds what earlier
@@ -136,48 +148,83 @@ impl Engine {
         if writes.is_empty() {
             return Vec::new();
         }
-        let mut intents: Vec<Intent> = writes
-            .iter()
-            .map(|w| Intent {
-                key: w.key.clone(),
-                payload_hash: w.hash.clone(),
-            })
-            .collect();
-        let own = intents.len();
+        let mut intents = intents_of(&writes);
         intents.extend(also);
         let before = match self
             .state
             .journal_intents(run.fence(), &intents, Utc::now())
             .await
         {
-            Ok(mut b) => {
-                b.truncate(own);
-                b
-            }
+            Ok(b) => b,
             Err(e) => {
                 run.defer_if_lease_lost(&e);
                 return writes.into_iter().map(|w| (w, Err(e.clone()))).collect();
             }
         };
+        let (mut ended, ops) = self
+            .write_journalled(run, side, writes, before, &search, &write, &extra)
+            .await;
+        self.commit_done(run, &ops, &mut ended).await;
+        ended
+    }
+
+    /// Steps 2–4 of [`Engine::write_once`] for writes whose intents are durable: `before`
+    /// holds each write's record as it was before its intent (in order). Returns how each
+    /// write ended and the state changes that record it (every `done` and failure, with the
+    /// caller's `extra`), for the caller to commit — by [`Engine::commit_done`], or with the
+    /// next batch's intents ([`crate::StateStore::commit_then_intents`]). Until they are
+    /// committed the outcomes are not durable: a caller that cannot commit them must treat
+    /// the writes as of unknown outcome (their intents stay, the next attempt searches).
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn write_journalled<P, S, SF, W, WF, X>(
+        &self,
+        run: &Run,
+        side: Side,
+        writes: Vec<Write<P>>,
+        before: Vec<Option<WriteRecord>>,
+        search: &S,
+        write: &W,
+        extra: &X,
+    ) -> (Outcomes<P>, Vec<StateOp>)
+    where
+        P: Clone,
+        S: Fn(Vec<P>) -> SF,
+        SF: Future<Output = Vec<Result<Option<LedgerRef>>>>,
+        W: Fn(Vec<P>) -> WF,
+        WF: Future<Output = Vec<Result<LedgerRef>>>,
+        X: Fn(&Write<P>, &Written) -> Vec<StateOp>,
+    {
         let mut ended: Outcomes<P> = Vec::new();
         let mut to_search = Vec::new();
         let mut to_write = Vec::new();
-        for (w, prior) in writes.into_iter().zip(before) {
-            match prior.map(|r| r.state) {
-                None => to_write.push(w),
-                Some(WriteState::Done { at }) => ended.push((w, Ok(Written::AlreadyDone(at)))),
-                Some(WriteState::Intent | WriteState::Failed { .. }) => to_search.push(w),
+        let mut before = before.into_iter();
+        for w in writes {
+            match before.next() {
+                Some(prior) => match prior.map(|r| r.state) {
+                    None => to_write.push(w),
+                    Some(WriteState::Done { at }) => ended.push((w, Ok(Written::AlreadyDone(at)))),
+                    Some(WriteState::Intent | WriteState::Failed { .. }) => to_search.push(w),
+                },
+                // The store answered fewer records than intents: nothing is known of this
+                // one's journal, so nothing is sent for it.
+                None => ended.push((
+                    w,
+                    Err(Error::new(
+                        ErrorKind::Internal,
+                        "the state store answered fewer journal records than intents",
+                    )),
+                )),
             }
         }
 
-        let (found, not_found) = self.search_batch(run, side, to_search, &search).await;
+        let (found, not_found) = self.search_batch(run, side, to_search, search).await;
         ended.extend(found);
         to_write.extend(not_found);
         let mut failed_ops = Vec::new();
 
         // Write what no earlier attempt made.
         let mut unknowns = Vec::new();
-        for (w, r) in self.write_batch(run, side, to_write, &write).await {
+        for (w, r) in self.write_batch(run, side, to_write, write).await {
             match r {
                 Ok(at) => ended.push((w, Ok(Written::Posted(at)))),
                 Err(e) if maybe_written(&e) => unknowns.push((w, e)),
@@ -194,9 +241,9 @@ impl Engine {
         // One recovery round for unknown outcomes: search, adopt or write again.
         if !unknowns.is_empty() && run.stopped().is_none() {
             let ws: Vec<Write<P>> = unknowns.into_iter().map(|(w, _)| w).collect();
-            let (found, again) = self.search_batch(run, side, ws, &search).await;
+            let (found, again) = self.search_batch(run, side, ws, search).await;
             ended.extend(found);
-            for (w, r) in self.write_batch(run, side, again, &write).await {
+            for (w, r) in self.write_batch(run, side, again, write).await {
                 match r {
                     Ok(at) => ended.push((w, Ok(Written::Posted(at)))),
                     Err(e) if maybe_written(&e) => ended.push((w, Err(unknown(e)))),
@@ -213,7 +260,7 @@ impl Engine {
             ended.extend(unknowns.into_iter().map(|(w, e)| (w, Err(unknown(e)))));
         }
 
-        // Group commit of every done (and failure) with the caller's changes.
+        // Every done (and failure) with the caller's changes, for one group commit.
         let mut ops = failed_ops;
         for (w, r) in &ended {
             if let Ok(written) = r {
@@ -227,9 +274,14 @@ impl Engine {
                 ops.extend(extra(w, written));
             }
         }
-        if let Err(e) = self.state.commit(run.fence(), &ops, Utc::now()).await {
-            // The writes happened but are not recorded: the intents stay, and the next
-            // attempt's search adopts them. Report them as unknown, not as done.
+        (ended, ops)
+    }
+
+    /// Step 5 of [`Engine::write_once`]: the group commit of `ops`. When it fails, the
+    /// writes happened but are not recorded: the intents stay and the next attempt's search
+    /// adopts them, so every write that ended well is reported with the error, not as done.
+    pub(crate) async fn commit_done<P>(&self, run: &Run, ops: &[StateOp], ended: &mut Outcomes<P>) {
+        if let Err(e) = self.state.commit(run.fence(), ops, Utc::now()).await {
             run.defer_if_lease_lost(&e);
             for (_, r) in ended.iter_mut() {
                 if r.is_ok() {
@@ -237,7 +289,6 @@ impl Engine {
                 }
             }
         }
-        ended
     }
 
     /// Searches for earlier writes: found ones are adopted; the rest are returned to be

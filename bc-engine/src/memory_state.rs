@@ -1,6 +1,7 @@
 //! [`MemoryStateStore`]: the state store in memory, for unit tests and one-off runs.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -32,6 +33,7 @@ struct Inner {
 #[derive(Default)]
 pub struct MemoryStateStore {
     inner: Mutex<Inner>,
+    writes: AtomicU64,
 }
 
 impl Inner {
@@ -98,6 +100,32 @@ impl Inner {
         }
     }
 
+    /// Records `intents` (see [`StateStore::journal_intents`]) and returns the prior records.
+    fn intents(&mut self, intents: &[Intent], now: DateTime<Utc>) -> Vec<Option<WriteRecord>> {
+        intents
+            .iter()
+            .map(|i| {
+                let before = self.journal.get(&i.key).cloned();
+                match &before {
+                    Some(r) if !matches!(r.state, WriteState::Failed { .. }) => {}
+                    _ => {
+                        self.journal.insert(
+                            i.key.clone(),
+                            WriteRecord {
+                                key: i.key.clone(),
+                                payload_hash: i.payload_hash.clone(),
+                                state: WriteState::Intent,
+                                created_at: before.as_ref().map_or(now, |b| b.created_at),
+                                updated_at: now,
+                            },
+                        );
+                    }
+                }
+                before
+            })
+            .collect()
+    }
+
     fn take_lease(&mut self, name: &str, owner: &str, now: DateTime<Utc>, ttl: Duration) -> Fence {
         let token = self.leases.get(name).map_or(1, |l| l.token + 1);
         self.leases.insert(
@@ -121,6 +149,20 @@ impl MemoryStateStore {
     /// An empty store.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// How many write transactions the store was asked for: each call that changes state
+    /// (a journal's intents, a group commit, an exception recorded or resolved, a lease
+    /// taken, renewed or released…) counts one — in a persistent store, one durable commit.
+    /// A commit with nothing to do counts none.
+    pub fn write_transactions(&self) -> u64 {
+        self.writes.load(Ordering::Relaxed)
+    }
+
+    /// [`MemoryStateStore::with`] for a write transaction (counted).
+    fn write<T>(&self, f: impl FnOnce(&mut Inner) -> T) -> Result<T> {
+        self.writes.fetch_add(1, Ordering::Relaxed);
+        self.with(f)
     }
 
     fn with<T>(&self, f: impl FnOnce(&mut Inner) -> T) -> Result<T> {
@@ -167,30 +209,28 @@ impl StateStore for MemoryStateStore {
         intents: &[Intent],
         now: DateTime<Utc>,
     ) -> Result<Vec<Option<WriteRecord>>> {
-        self.with(|s| {
+        self.write(|s| {
             s.check_fence(fence)?;
-            Ok(intents
-                .iter()
-                .map(|i| {
-                    let before = s.journal.get(&i.key).cloned();
-                    match &before {
-                        Some(r) if !matches!(r.state, WriteState::Failed { .. }) => {}
-                        _ => {
-                            s.journal.insert(
-                                i.key.clone(),
-                                WriteRecord {
-                                    key: i.key.clone(),
-                                    payload_hash: i.payload_hash.clone(),
-                                    state: WriteState::Intent,
-                                    created_at: before.as_ref().map_or(now, |b| b.created_at),
-                                    updated_at: now,
-                                },
-                            );
-                        }
-                    }
-                    before
-                })
-                .collect())
+            Ok(s.intents(intents, now))
+        })?
+    }
+
+    async fn commit_then_intents(
+        &self,
+        fence: Option<&Fence>,
+        ops: &[StateOp],
+        intents: &[Intent],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Option<WriteRecord>>> {
+        if ops.is_empty() && intents.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.write(|s| {
+            s.check_fence(fence)?;
+            for op in ops {
+                s.apply(op, now);
+            }
+            Ok(s.intents(intents, now))
         })?
     }
 
@@ -200,7 +240,10 @@ impl StateStore for MemoryStateStore {
         ops: &[StateOp],
         now: DateTime<Utc>,
     ) -> Result<()> {
-        self.with(|s| {
+        if ops.is_empty() && fence.is_none() {
+            return Ok(());
+        }
+        self.write(|s| {
             s.check_fence(fence)?;
             for op in ops {
                 s.apply(op, now);
@@ -233,7 +276,7 @@ impl StateStore for MemoryStateStore {
         reasons: &[ExceptionReason],
         now: DateTime<Utc>,
     ) -> Result<ExceptionRecord> {
-        self.with(|s| {
+        self.write(|s| {
             let rec = s
                 .exceptions
                 .entry((entity, key.to_string()))
@@ -261,7 +304,7 @@ impl StateStore for MemoryStateStore {
     }
 
     async fn resolve_exception(&self, entity: EntityKind, key: &str) -> Result<bool> {
-        self.with(|s| match s.exceptions.get_mut(&(entity, key.to_string())) {
+        self.write(|s| match s.exceptions.get_mut(&(entity, key.to_string())) {
             Some(r) => {
                 r.status = ExceptionStatus::Resolved;
                 r.retry_requested = false;
@@ -272,7 +315,7 @@ impl StateStore for MemoryStateStore {
     }
 
     async fn request_retry(&self, entity: EntityKind, key: &str) -> Result<bool> {
-        self.with(|s| match s.exceptions.get_mut(&(entity, key.to_string())) {
+        self.write(|s| match s.exceptions.get_mut(&(entity, key.to_string())) {
             Some(r) => {
                 r.retry_requested = true;
                 true
@@ -326,7 +369,7 @@ impl StateStore for MemoryStateStore {
     }
 
     async fn set_last_pushed(&self, levels: &[(Sku, Decimal)]) -> Result<()> {
-        self.with(|s| {
+        self.write(|s| {
             for (sku, q) in levels {
                 s.inventory.insert(sku.clone(), *q);
             }
@@ -340,7 +383,7 @@ impl StateStore for MemoryStateStore {
         now: DateTime<Utc>,
         ttl: Duration,
     ) -> Result<Option<Fence>> {
-        self.with(|s| match s.leases.get_mut(name) {
+        self.write(|s| match s.leases.get_mut(name) {
             Some(l) if l.owner == owner && l.expires_at > now => {
                 l.expires_at = lease_expiry(now, ttl);
                 Some(Fence {
@@ -362,14 +405,14 @@ impl StateStore for MemoryStateStore {
         now: DateTime<Utc>,
         ttl: Duration,
     ) -> Result<Option<Fence>> {
-        self.with(|s| match s.leases.get(name) {
+        self.write(|s| match s.leases.get(name) {
             Some(l) if l.owner == from_owner => Some(s.take_lease(name, to_owner, now, ttl)),
             _ => None,
         })
     }
 
     async fn renew_lease(&self, fence: &Fence, now: DateTime<Utc>, ttl: Duration) -> Result<bool> {
-        self.with(|s| match s.leases.get_mut(&fence.lease) {
+        self.write(|s| match s.leases.get_mut(&fence.lease) {
             Some(l) if l.owner == fence.owner && l.token == fence.token => {
                 l.expires_at = lease_expiry(now, ttl);
                 true
@@ -379,7 +422,7 @@ impl StateStore for MemoryStateStore {
     }
 
     async fn release_lease(&self, fence: &Fence) -> Result<bool> {
-        self.with(|s| match s.leases.get_mut(&fence.lease) {
+        self.write(|s| match s.leases.get_mut(&fence.lease) {
             Some(l) if l.owner == fence.owner && l.token == fence.token => {
                 // The row stays (expired, no owner) so that the next token is still larger.
                 l.owner = String::new();
@@ -408,7 +451,7 @@ impl StateStore for MemoryStateStore {
         expected_generation: u64,
         value: &SecretString,
     ) -> Result<bool> {
-        self.with(|s| {
+        self.write(|s| {
             let current = s.credentials.get(account).map_or(0, |c| c.generation);
             if current != expected_generation {
                 return false;

@@ -591,6 +591,16 @@ pub trait StateStore: Send + Sync {
     }
     /// The cross-reference of `key`.
     async fn xref(&self, kind: EntityKind, key: &str) -> Result<Option<CrossRef>>;
+    /// The cross-references of `keys`, one answer per key in order (the orders job reads a
+    /// chunk's at once). The default reads them one by one; a store may read them in one
+    /// statement.
+    async fn xrefs_of(&self, kind: EntityKind, keys: &[String]) -> Result<Vec<Option<CrossRef>>> {
+        let mut out = Vec::with_capacity(keys.len());
+        for key in keys {
+            out.push(self.xref(kind, key).await?);
+        }
+        Ok(out)
+    }
     /// The cross-reference whose ledger id is `ledger_id`.
     async fn xref_by_ledger(&self, kind: EntityKind, ledger_id: &str) -> Result<Option<CrossRef>>;
     /// Every cross-reference of `kind`, by key.
@@ -627,6 +637,29 @@ pub trait StateStore: Send + Sync {
         intents: &[Intent],
         now: DateTime<Utc>,
     ) -> Result<Vec<Option<WriteRecord>>>;
+
+    /// Applies `ops`, then records `intents` as [`StateStore::journal_intents`] does, and
+    /// returns the intents' prior records: one batch's `done`s (and the caller's changes)
+    /// with the next batch's intents, in one durable commit where the store can (the orders
+    /// job: a chunk's documents done with its receipts' intents). Either both happen or
+    /// neither, in a store that overrides it; the default makes the two calls in that
+    /// order, so that nothing is ever less durable than with the two calls. With a fence,
+    /// nothing is applied when the lease is no longer held with that token.
+    async fn commit_then_intents(
+        &self,
+        fence: Option<&Fence>,
+        ops: &[StateOp],
+        intents: &[Intent],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Option<WriteRecord>>> {
+        if !ops.is_empty() {
+            self.commit(fence, ops, now).await?;
+        }
+        if intents.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.journal_intents(fence, intents, now).await
+    }
 
     /// Applies `ops` in one transaction (group commit), in order; with a fence, nothing is
     /// applied when the lease is no longer held with that token ([`lease_lost`]).

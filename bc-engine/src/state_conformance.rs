@@ -27,6 +27,7 @@ pub async fn run_all(store: &dyn StateStore) {
     xrefs(store).await;
     cursors(store).await;
     journal(store).await;
+    batches(store).await;
     exceptions(store).await;
     connector_log(store).await;
     inventory(store).await;
@@ -227,6 +228,171 @@ pub async fn journal(store: &dyn StateStore) {
     let now = store.journal(&k3).await.unwrap().unwrap();
     assert_eq!(now.state, WriteState::Intent);
     assert_eq!(now.payload_hash, "hash-e");
+}
+
+/// Batches as the engine's group commits make them: one `journal_intents` of many keys
+/// answers each key's prior record as if they were journalled one after the other (a key
+/// repeated in the batch finds its first occurrence's intent); one `commit` of many
+/// operations applies them in order (a `failed` after a `done` of the same key leaves it
+/// done, a `done` after a `failed` makes it done), with every cross-reference, resolution and
+/// log line of the batch.
+pub async fn batches(store: &dyn StateStore) {
+    let key = |k: &str| WriteKey::new(EntityKind::Order, "post", k, 0);
+    let (a, b, c, d) = (key("BAT-A"), key("BAT-B"), key("BAT-C"), key("BAT-D"));
+    let at = |id: &str| LedgerRef::new(id).with_number(format!("N-{id}"));
+    store.journal_intent(&b, "hash-b", t(0)).await.unwrap();
+    store.journal_done(&b, &at("DB"), t(1)).await.unwrap();
+    store.journal_intent(&c, "hash-c", t(0)).await.unwrap();
+    store.journal_failed(&c, "refused", t(1)).await.unwrap();
+    let intent = |k: &WriteKey, h: &str| Intent {
+        key: k.clone(),
+        payload_hash: h.into(),
+    };
+    let before = store
+        .journal_intents(
+            None,
+            &[
+                intent(&a, "hash-a"),
+                intent(&b, "hash-b2"),
+                intent(&a, "hash-a2"),
+                intent(&c, "hash-c2"),
+                intent(&d, "hash-d"),
+            ],
+            t(2),
+        )
+        .await
+        .unwrap();
+    assert_eq!(before.len(), 5);
+    assert_eq!(before[0], None);
+    assert_eq!(
+        before[1].as_ref().map(|r| r.state.clone()),
+        Some(WriteState::Done { at: at("DB") })
+    );
+    let repeated = before[2]
+        .as_ref()
+        .map(|r| (r.state.clone(), r.payload_hash.as_str()));
+    assert_eq!(repeated, Some((WriteState::Intent, "hash-a")));
+    assert!(matches!(
+        before[3].as_ref().map(|r| &r.state),
+        Some(WriteState::Failed { .. })
+    ));
+    assert_eq!(before[4], None);
+    let rec = |k: WriteKey| async move { store.journal(&k).await.unwrap().unwrap() };
+    assert_eq!(rec(a.clone()).await.payload_hash, "hash-a");
+    assert_eq!(
+        rec(b.clone()).await.state,
+        WriteState::Done { at: at("DB") }
+    );
+    let c_now = rec(c.clone()).await;
+    assert_eq!(
+        (c_now.state, c_now.payload_hash.as_str()),
+        (WriteState::Intent, "hash-c2")
+    );
+
+    // Two exceptions to resolve, and a group commit of everything at once.
+    for k in ["BAT-X1", "BAT-X2"] {
+        store
+            .record_exception(EntityKind::Order, k, &[], t(3))
+            .await
+            .unwrap();
+    }
+    let done = |k: &WriteKey, id: &str| StateOp::Done {
+        key: k.clone(),
+        at: at(id),
+        payload_hash: "h".into(),
+    };
+    let failed = |k: &WriteKey| StateOp::Failed {
+        key: k.clone(),
+        reason: "late".into(),
+    };
+    let xref = |k: &str, id: &str| {
+        StateOp::PutXref(CrossRef {
+            kind: EntityKind::Order,
+            key: k.into(),
+            ledger: at(id),
+            payload_hash: format!("x-{k}"),
+            revision: 0,
+            updated_at: t(4),
+        })
+    };
+    let log = |k: &str, secs: i64| {
+        StateOp::Log(LogEntry {
+            at: t(secs),
+            job: "orders".into(),
+            entity: EntityKind::Order,
+            key: "BAT-LOG".into(),
+            direction: Direction::ToLedger,
+            outcome: Outcome::Done,
+            message: k.into(),
+        })
+    };
+    let resolve = |k: &str| StateOp::ResolveException {
+        entity: EntityKind::Order,
+        key: k.into(),
+    };
+    store
+        .commit(
+            None,
+            &[
+                failed(&c),
+                done(&a, "DA"),
+                xref("BAT-A", "DA"),
+                log("first", 100),
+                resolve("BAT-X1"),
+                failed(&a),
+                done(&c, "DC"),
+                xref("BAT-C", "DC"),
+                log("second", 100),
+                resolve("BAT-X2"),
+                done(&d, "DD"),
+                failed(&d),
+            ],
+            t(5),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        rec(a.clone()).await.state,
+        WriteState::Done { at: at("DA") }
+    );
+    assert_eq!(
+        rec(c.clone()).await.state,
+        WriteState::Done { at: at("DC") }
+    );
+    assert_eq!(
+        rec(d.clone()).await.state,
+        WriteState::Done { at: at("DD") }
+    );
+    for (k, id) in [("BAT-A", "DA"), ("BAT-C", "DC")] {
+        let x = store.xref(EntityKind::Order, k).await.unwrap().unwrap();
+        assert_eq!(x.ledger, at(id));
+        assert_eq!(x.payload_hash, format!("x-{k}"));
+    }
+    for k in ["BAT-X1", "BAT-X2"] {
+        let e = store
+            .exception(EntityKind::Order, k)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(e.status, ExceptionStatus::Resolved, "{k}");
+    }
+    // Log lines of the same instant: the newest (the later in the commit) first.
+    let lines: Vec<String> = store
+        .search_log(&LogQuery {
+            key: Some("BAT-LOG".into()),
+            ..LogQuery::default()
+        })
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.message)
+        .collect();
+    assert_eq!(lines, vec!["second", "first"]);
+    let pending = store.journal_pending().await.unwrap();
+    assert!(
+        pending.iter().all(|r| !r.key.key.starts_with("BAT-")),
+        "{pending:?}"
+    );
 }
 
 /// The exception queue: record, attempts, reasons kept with their settings, retry, resolve,

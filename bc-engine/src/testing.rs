@@ -613,6 +613,11 @@ pub struct LedgerData {
     pub calls: BTreeMap<String, u64>,
     /// Sizes of the `post_sales_documents` batches received.
     pub batches: Vec<usize>,
+    /// Sizes of the `create_items` batches received.
+    pub item_batches: Vec<usize>,
+    /// SKUs the ledger refuses to create an item for (`Invalid`, as a ledger refuses a SKU
+    /// it deems malformed): that item fails, the others of its batch are created.
+    pub refuse_skus: Vec<Sku>,
     /// What `catalog()` answers; `None`: the ledger cannot list it (`Unsupported`, the
     /// trait's default). When set, documents and receipts naming a tax code, receipt type or
     /// deposit account the catalog knows the list of but lacks are refused, as a real ledger
@@ -722,6 +727,27 @@ impl MemoryLedger {
         }
     }
 
+    /// Creates one item (refused when its income account is not in the catalog, or its SKU
+    /// is one of `refuse_skus`).
+    fn make_item(d: &mut LedgerData, item: &NewItem) -> Result<ItemRef> {
+        Self::check_catalog(d, "income account", "accounts", &item.income_account)?;
+        if d.refuse_skus.contains(&item.sku) {
+            return Err(Error::new(
+                ErrorKind::Invalid,
+                format!("the ledger refuses SKU `{}`", item.sku),
+            ));
+        }
+        let at = d.next("I");
+        let r = ItemRef {
+            at,
+            name: item.name.clone(),
+            sku: Some(item.sku.clone()),
+            tracks_inventory: false,
+        };
+        d.items.push(r.clone());
+        Ok(r)
+    }
+
     fn to_document(s: &StoredDocument) -> LedgerDocument {
         LedgerDocument {
             at: s.at.clone(),
@@ -800,17 +826,28 @@ impl Ledger for MemoryLedger {
 
     async fn create_item(&self, item: &NewItem) -> Result<ItemRef> {
         self.call("create_item");
+        self.with(|d| Self::make_item(d, item))
+    }
+
+    /// One call for at most `batch_size` items (as Business Central's `$batch` and QBO's
+    /// `/batch`), one answer per item; a larger batch is refused whole.
+    async fn create_items(&self, items: &[NewItem]) -> Vec<Result<ItemRef>> {
+        self.call("create_items");
+        let max = self.capabilities().batch_size;
         self.with(|d| {
-            Self::check_catalog(d, "income account", "accounts", &item.income_account)?;
-            let at = d.next("I");
-            let r = ItemRef {
-                at,
-                name: item.name.clone(),
-                sku: Some(item.sku.clone()),
-                tracks_inventory: false,
-            };
-            d.items.push(r.clone());
-            Ok(r)
+            d.item_batches.push(items.len());
+            if items.len() > max {
+                return items
+                    .iter()
+                    .map(|_| {
+                        Err(Error::new(
+                            ErrorKind::Invalid,
+                            format!("{} items in one batch; at most {max}", items.len()),
+                        ))
+                    })
+                    .collect();
+            }
+            items.iter().map(|i| Self::make_item(d, i)).collect()
         })
     }
 
@@ -1370,12 +1407,23 @@ impl Ledger for FaultyLedger {
             Err(e) => ids.iter().map(|_| Err(e.clone())).collect(),
         }
     }
+    /// A batch of one is the single call (with its faults); larger batches get faults of
+    /// `create_items` as a whole.
     async fn create_items(&self, items: &[NewItem]) -> Vec<Result<ItemRef>> {
-        let mut out = Vec::with_capacity(items.len());
-        for i in items {
-            out.push(self.create_item(i).await);
+        let n = items.len();
+        if let [one] = items {
+            return vec![self.create_item(one).await];
         }
-        out
+        match self
+            .plan
+            .apply("create_items", true, async {
+                Ok(self.inner.create_items(items).await)
+            })
+            .await
+        {
+            Ok(v) => v,
+            Err(e) => (0..n).map(|_| Err(e.clone())).collect(),
+        }
     }
     async fn documents_total(&self, import_ids: &[ImportId]) -> Result<Decimal> {
         self.plan

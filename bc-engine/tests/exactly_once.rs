@@ -248,3 +248,61 @@ async fn a_first_listing_cut_short_leaves_no_cursor_behind() {
     let r = second.sync_orders().await.unwrap();
     assert_eq!(w.ledger.with(|l| l.documents.len()), 19, "{r}");
 }
+
+/// A crash while the chunk's items are created (`when`: before or after the ledger applied
+/// the batch), then a new engine on the same store: every item exists once and every order
+/// is posted once.
+async fn a_crash_in_the_item_batch_creates_each_item_once(when: Fault) {
+    let w = World::with_orders(10);
+    w.ledger.set_capabilities(|c| c.batch_size = 10);
+    let plan = FaultPlan::new(4, 0);
+    plan.script("create_items", [when.clone()]);
+    let ledger: Arc<dyn Ledger> = Arc::new(FaultyLedger::new(w.ledger.clone(), plan.clone()));
+    let engine = w.engine_on(ledger, test_settings(""));
+    tokio::select! {
+        r = engine.sync_orders() => panic!("the run should have crashed: {r:?}"),
+        _ = plan.crashed() => {}
+    }
+    drop(engine);
+    // The six intents are durable; the batch happened or not; no document was posted.
+    let pending = w.state.journal_pending().await.unwrap();
+    let item_intents = pending
+        .iter()
+        .filter(|r| r.key.entity == EntityKind::Item && r.state == WriteState::Intent)
+        .count();
+    assert_eq!(item_intents, 6, "{pending:?}");
+    let created = if when == Fault::CrashAfter { 6 } else { 0 };
+    assert_eq!(w.ledger.with(|l| l.items.len()), created);
+    assert_eq!(w.ledger.with(|l| l.documents.len()), 0);
+
+    let report = w.default_engine().sync_orders().await.unwrap();
+    assert!(report.is_clean(), "{report}");
+    assert_eq!(report.done, 10, "{report}");
+    w.ledger.with(|l| {
+        let mut skus: Vec<String> = l
+            .items
+            .iter()
+            .filter_map(|i| i.sku.as_ref().map(ToString::to_string))
+            .collect();
+        skus.sort();
+        assert_eq!(
+            skus,
+            ["SKU-0", "SKU-1", "SKU-2", "SKU-3", "SKU-4", "SKU-GIFT"]
+        );
+        assert_eq!(l.documents.len(), 10);
+        // One batch reached the ledger: the crashed one (the next run's search adopts its
+        // items) or, when the crash came before it was sent, the next run's.
+        assert_eq!(l.calls.get("create_items"), Some(&1));
+        assert_eq!(l.calls.get("create_item"), None);
+    });
+}
+
+#[tokio::test]
+async fn a_crash_after_the_item_batch_is_applied_creates_each_item_once() {
+    a_crash_in_the_item_batch_creates_each_item_once(Fault::CrashAfter).await;
+}
+
+#[tokio::test]
+async fn a_crash_before_the_item_batch_is_sent_creates_each_item_once() {
+    a_crash_in_the_item_batch_creates_each_item_once(Fault::CrashBefore).await;
+}

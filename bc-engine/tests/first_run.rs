@@ -23,6 +23,7 @@ use rust_decimal::Decimal;
 const LEDGER_WRITES: &[&str] = &[
     "create_client",
     "create_item",
+    "create_items",
     "post_sales_document",
     "update_sales_document",
     "post_receipt",

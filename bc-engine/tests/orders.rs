@@ -472,3 +472,132 @@ async fn the_portals_payment_orders_are_not_imported() {
         .unwrap()
         .is_none());
 }
+
+/// Calls of ledger method `name` so far.
+fn ledger_calls(w: &World, name: &str) -> u64 {
+    w.ledger
+        .with(|l| l.calls.get(name).copied().unwrap_or_default())
+}
+
+#[tokio::test]
+async fn a_chunks_missing_items_are_created_in_one_batch_call() {
+    // 10 orders in one chunk need 6 distinct new items (SKU-0…SKU-4 and the gift box, which
+    // every order has).
+    let w = World::with_orders(10);
+    w.ledger.set_capabilities(|c| c.batch_size = 10);
+    let report = w.default_engine().sync_orders().await.unwrap();
+    assert!(report.is_clean(), "{report}");
+    assert_eq!(report.done, 10, "{report}");
+    assert_eq!(ledger_calls(&w, "create_items"), 1);
+    assert_eq!(ledger_calls(&w, "create_item"), 0);
+    w.ledger.with(|l| {
+        assert_eq!(l.item_batches, vec![6]);
+        let mut skus: Vec<String> = l
+            .items
+            .iter()
+            .filter_map(|i| i.sku.as_ref().map(ToString::to_string))
+            .collect();
+        skus.sort();
+        assert_eq!(
+            skus,
+            ["SKU-0", "SKU-1", "SKU-2", "SKU-3", "SKU-4", "SKU-GIFT"]
+        );
+        assert_eq!(l.documents.len(), 10);
+        assert_eq!(l.batches, vec![10]);
+    });
+}
+
+#[tokio::test]
+async fn items_beyond_the_batch_size_are_created_in_slices_of_it() {
+    // 4 orders in one chunk need 6 items; the ledger takes at most 4 per call.
+    let w = World::with_orders(4);
+    w.ledger.set_capabilities(|c| c.batch_size = 4);
+    w.storefront.with(|d| {
+        for (n, o) in d.orders.values_mut().enumerate() {
+            o.lines[1].sku = Some(bc_core::Sku::new(format!("SKU-EXTRA-{n}")));
+        }
+    });
+    let report = w.default_engine().sync_orders().await.unwrap();
+    assert!(report.is_clean(), "{report}");
+    assert_eq!(report.done, 4, "{report}");
+    assert_eq!(ledger_calls(&w, "create_item"), 0);
+    w.ledger.with(|l| {
+        // SKU-1…SKU-4 and 4 extras: 8 items, in two calls of 4.
+        assert_eq!(l.item_batches, vec![4, 4]);
+        assert_eq!(l.items.len(), 8);
+    });
+}
+
+#[tokio::test]
+async fn an_item_the_ledger_refuses_fails_only_the_orders_that_need_it() {
+    let w = World::with_orders(10);
+    w.ledger.set_capabilities(|c| c.batch_size = 10);
+    w.ledger
+        .with(|l| l.refuse_skus.push(bc_core::Sku::new("SKU-3")));
+    let report = w.default_engine().sync_orders().await.unwrap();
+    // Orders 3 and 8 have SKU-3; the 8 others post.
+    assert_eq!(report.done, 8, "{report}");
+    assert_eq!(report.failed.len(), 2, "{report}");
+    assert_eq!(ledger_calls(&w, "create_items"), 1);
+    assert_eq!(ledger_calls(&w, "create_item"), 0);
+    for id in ["3", "8"] {
+        let ex = w
+            .state
+            .exception(EntityKind::Order, id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(ex.status, ExceptionStatus::Open);
+        let text: Vec<String> = ex.reasons.iter().map(ToString::to_string).collect();
+        let text = text.join("; ");
+        assert!(
+            text.contains(&format!("creating item `SKU-3` for order {id}")),
+            "{text}"
+        );
+        assert_eq!(
+            w.storefront.status_of(id),
+            Some(StatusId::new(MANUAL_VERIFICATION))
+        );
+    }
+    w.ledger.with(|l| {
+        assert_eq!(l.documents.len(), 8);
+        assert!(l.documents_for("BC13").is_empty());
+        assert!(l.documents_for("BC18").is_empty());
+        assert_eq!(l.items.len(), 5);
+    });
+    assert_eq!(w.storefront.status_of("1"), Some(StatusId::new(COMPLETED)));
+}
+
+/// The state store's write transactions (in a durable store, one fsync each) of a run
+/// importing `n` orders whose clients and items exist, `batch` orders per ledger batch.
+async fn write_transactions(n: u64, batch: usize) -> u64 {
+    let w = World::with_orders(n);
+    w.ledger.set_capabilities(|c| c.batch_size = batch);
+    // A first run makes the clients and items (their creation is per run, not per order).
+    let first = w.default_engine().sync_orders().await.unwrap();
+    assert_eq!(first.done as u64, n, "{first}");
+    // The same orders again under new ids: new documents for known clients and items.
+    w.storefront.with(|d| d.orders.clear());
+    w.storefront.add_orders((1..=n).map(|i| {
+        let mut o = sample_order(i, AWAITING_FULFILLMENT, "CA State Tax");
+        o.id = bc_core::OrderId::new((1_000_000 + i).to_string());
+        o.modified_at = chrono::Utc::now();
+        o
+    }));
+    let before = w.state.write_transactions();
+    let report = w.default_engine().sync_orders().await.unwrap();
+    assert!(report.is_clean(), "{report}");
+    assert_eq!(report.done as u64, n, "{report}");
+    w.state.write_transactions() - before
+}
+
+#[tokio::test]
+async fn the_state_commits_per_chunk_not_per_order() {
+    // Per chunk: the documents' intents; their dones with the receipts' intents; the
+    // receipts' dones with the finish markers. Per run: the cursor. (A chunk is at most a
+    // ledger batch and at most a storefront page: 50 orders here.)
+    assert_eq!(write_transactions(1, 1).await, 3 + 1);
+    assert_eq!(write_transactions(10, 1).await, 10 * 3 + 1);
+    assert_eq!(write_transactions(50, 50).await, 3 + 1);
+    assert_eq!(write_transactions(200, 100).await, 4 * 3 + 1);
+}

@@ -74,6 +74,7 @@ const STATE_WRITES: &[&str] = &[
     "put_xref",
     "set_cursor",
     "journal_intents",
+    "commit_then_intents",
     "commit",
     "journal_intent",
     "journal_done",

@@ -4,13 +4,17 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use bc_core::plan::{item_key, plan_client, ClientPlan};
 use bc_core::{
-    ClientKey, ClientRef, ItemKey, ItemRef, LedgerRef, NewItem, Order, Result, Settings,
+    ClientKey, ClientRef, Error, ItemKey, ItemRef, LedgerRef, NewItem, Order, OrderLine, Result,
+    Settings, Sku,
 };
 
 use crate::breaker::is_account_level;
 use crate::engine::{internal, payload_hash, Engine, Run, Side};
 use crate::journal::Write;
 use crate::state::{EntityKind, WriteKey};
+
+/// The items a chunk could not create, by key: the SKU and why.
+pub(crate) type ItemFailures = BTreeMap<ItemKey, (Sku, Error)>;
 
 pub(crate) fn client_key_text(key: &ClientKey) -> String {
     match key {
@@ -335,8 +339,172 @@ impl Engine {
         Ok(out)
     }
 
+    /// The item `line` (whose item key is `key`) would be created as, with the accounts of
+    /// `orders.new_items`; `None` for a line without a SKU (it cannot be created).
+    fn new_item(line: &OrderLine, key: &ItemKey, settings: &Settings) -> Option<NewItem> {
+        let sku = line.sku.clone()?;
+        let n = &settings.orders.new_items;
+        let name = match key {
+            ItemKey::Name(n) => n.clone(),
+            ItemKey::Sku(_) => line.name.clone(),
+        };
+        Some(NewItem {
+            sku,
+            name,
+            item_type: n.item_type,
+            income_account: n.income_account.clone().unwrap_or_default(),
+            expense_account: n.expense_account.clone(),
+            cogs_account: n.cogs_account.clone(),
+            asset_account: n.asset_account.clone(),
+            product_class: n.product_class.clone(),
+            unit_price: Some(line.unit_price_ex_tax),
+        })
+    }
+
+    /// The items of `order` that `items` lacks and that can be created (lines with a SKU),
+    /// one per item key (the first line with that key names it), in line order.
+    pub(crate) fn missing_items(
+        order: &Order,
+        settings: &Settings,
+        items: &BTreeMap<ItemKey, ItemRef>,
+    ) -> Vec<(ItemKey, NewItem)> {
+        let mut out: Vec<(ItemKey, NewItem)> = Vec::new();
+        for line in &order.lines {
+            let Some(key) = item_key(line, settings) else {
+                continue;
+            };
+            if items.contains_key(&key) || out.iter().any(|(k, _)| k == &key) {
+                continue;
+            }
+            if let Some(item) = Self::new_item(line, &key, settings) {
+                out.push((key, item));
+            }
+        }
+        out
+    }
+
+    fn cached_item(&self, key: &ItemKey) -> Result<Option<ItemRef>> {
+        Ok(self
+            .items
+            .lock()
+            .map_err(|_| internal("item cache poisoned"))?
+            .get(key)
+            .cloned())
+    }
+
+    fn cache_item(&self, key: &ItemKey, item: &NewItem, at: &LedgerRef) -> Result<ItemRef> {
+        let created = ItemRef {
+            at: at.clone(),
+            name: item.name.clone(),
+            sku: Some(item.sku.clone()),
+            tracks_inventory: false,
+        };
+        self.items
+            .lock()
+            .map_err(|_| internal("item cache poisoned"))?
+            .insert(key.clone(), created.clone());
+        Ok(created)
+    }
+
+    /// Creates the missing items of several orders in one journalled batch (O7), each exactly
+    /// once: the same journal key and per-item lock as [`Engine::create_missing_items`], the
+    /// intents in one transaction, one `find_items` search for any earlier record that is not
+    /// done, then the ledger's `create_items` in slices of its batch size, and every `done`
+    /// in one group commit. The same item key is one item (the first plan names it). Created
+    /// items are cached; returns the items whose creation failed, with their SKU and error,
+    /// so that only the orders needing them fail.
+    pub(crate) async fn create_items(
+        &self,
+        run: &Run,
+        plans: Vec<(ItemKey, NewItem)>,
+    ) -> ItemFailures {
+        let mut failures = BTreeMap::new();
+        let mut by_name: BTreeMap<String, (ItemKey, NewItem)> = BTreeMap::new();
+        for (key, item) in plans {
+            by_name.entry(item_key_text(&key)).or_insert((key, item));
+        }
+        if by_name.is_empty() {
+            return failures;
+        }
+        // Every item's lock, in name order (no two batches wait on each other in a cycle).
+        let locks: Vec<_> = by_name
+            .keys()
+            .map(|n| self.lock_for(&format!("item:{n}")))
+            .collect();
+        let mut _guards = Vec::with_capacity(locks.len());
+        for l in &locks {
+            _guards.push(l.lock().await);
+        }
+        // Another task may have made some while we waited.
+        let mut todo: Vec<(String, ItemKey, NewItem)> = Vec::with_capacity(by_name.len());
+        for (name, (key, item)) in by_name {
+            match self.cached_item(&key) {
+                Ok(Some(_)) => {}
+                Ok(None) => todo.push((name, key, item)),
+                Err(e) => {
+                    failures.insert(key, (item.sku, e));
+                }
+            }
+        }
+        let writes: Vec<Write<usize>> = todo
+            .iter()
+            .enumerate()
+            .map(|(i, (name, _, item))| Write {
+                key: WriteKey::new(EntityKind::Item, "create", name.clone(), 0),
+                hash: payload_hash(item),
+                payload: i,
+            })
+            .collect();
+        let todo_ref = &todo;
+        let batch = self.ledger.capabilities().batch_size.max(1);
+        let outcomes = self
+            .write_once(
+                run,
+                Side::Ledger,
+                writes,
+                |idx: Vec<usize>| async move {
+                    let keys: Vec<ItemKey> = idx.iter().map(|i| todo_ref[*i].1.clone()).collect();
+                    match self.ledger.find_items(&keys).await {
+                        Ok(found) => {
+                            let mut found = found.into_iter();
+                            keys.iter()
+                                .map(|_| Ok(found.next().flatten().map(|i| i.at)))
+                                .collect()
+                        }
+                        Err(e) => keys.iter().map(|_| Err(e.clone())).collect(),
+                    }
+                },
+                |idx: Vec<usize>| async move {
+                    let items: Vec<NewItem> = idx.iter().map(|i| todo_ref[*i].2.clone()).collect();
+                    let mut out = Vec::with_capacity(items.len());
+                    for slice in items.chunks(batch) {
+                        out.extend(
+                            self.ledger
+                                .create_items(slice)
+                                .await
+                                .into_iter()
+                                .map(|r| r.map(|i| i.at)),
+                        );
+                    }
+                    out
+                },
+                |_, _| Vec::new(),
+            )
+            .await;
+        for (w, r) in outcomes {
+            let (_, key, item) = &todo[w.payload];
+            let r = r.and_then(|written| self.cache_item(key, item, written.at()).map(|_| ()));
+            if let Err(e) = r {
+                failures.insert(key.clone(), (item.sku.clone(), e));
+            }
+        }
+        failures
+    }
+
     /// Creates the items of `order` that `items` lacks (`create_missing_items`, O7), with the
-    /// accounts of `orders.new_items`.
+    /// accounts of `orders.new_items`, one journalled write each. The orders job creates a
+    /// chunk's items with [`Engine::create_items`] first; this is what is left for an item
+    /// that batch did not make.
     pub(crate) async fn create_missing_items(
         &self,
         run: &Run,
@@ -344,45 +512,15 @@ impl Engine {
         settings: &Settings,
         items: &mut BTreeMap<ItemKey, ItemRef>,
     ) -> Result<()> {
-        let n = &settings.orders.new_items;
-        for line in &order.lines {
-            let Some(key) = item_key(line, settings) else {
-                continue;
-            };
-            if items.contains_key(&key) {
-                continue;
-            }
-            let Some(sku) = line.sku.clone() else {
-                continue;
-            };
+        for (key, new_item) in Self::missing_items(order, settings, items) {
+            let sku = new_item.sku.clone();
             let key_text = item_key_text(&key);
             let lock = self.lock_for(&format!("item:{key_text}"));
             let _guard = lock.lock().await;
-            let cached = self
-                .items
-                .lock()
-                .map_err(|_| internal("item cache poisoned"))?
-                .get(&key)
-                .cloned();
-            if let Some(i) = cached {
+            if let Some(i) = self.cached_item(&key)? {
                 items.insert(key, i);
                 continue;
             }
-            let name = match &key {
-                ItemKey::Name(n) => n.clone(),
-                ItemKey::Sku(_) => line.name.clone(),
-            };
-            let new_item = NewItem {
-                sku: sku.clone(),
-                name,
-                item_type: n.item_type,
-                income_account: n.income_account.clone().unwrap_or_default(),
-                expense_account: n.expense_account.clone(),
-                cogs_account: n.cogs_account.clone(),
-                asset_account: n.asset_account.clone(),
-                product_class: n.product_class.clone(),
-                unit_price: Some(line.unit_price_ex_tax),
-            };
             let write = Write {
                 key: WriteKey::new(EntityKind::Item, "create", key_text.clone(), 0),
                 hash: payload_hash(&new_item),
@@ -406,16 +544,7 @@ impl Engine {
                 )
                 .await
                 .map_err(|e| e.context(format!("creating item `{sku}` for order {}", order.id)))?;
-            let created = ItemRef {
-                at: written.at().clone(),
-                name: new_item.name.clone(),
-                sku: Some(sku.clone()),
-                tracks_inventory: false,
-            };
-            self.items
-                .lock()
-                .map_err(|_| internal("item cache poisoned"))?
-                .insert(key.clone(), created.clone());
+            let created = self.cache_item(&key, &new_item, written.at())?;
             items.insert(key, created);
         }
         Ok(())

@@ -23,22 +23,22 @@
 //! exception queue: its entries are per entity (the orders job fetches an `order` key from the
 //! storefront on retry), and the cause disappears by itself once the setting is fixed.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use bc_core::plan::{plan_client, plan_receipts, plan_sales_document, ClientPlan, Lookups};
 use bc_core::{
     Error, ImportId, IssueCode, ItemKey, LedgerCapabilities, LedgerCatalog, LedgerRef,
-    MappingIssue, Order, OrderId, OrderQuery, ReceiptPosting, Result, SalesDocument, Settings,
-    StatusId,
+    MappingIssue, NewItem, Order, OrderId, OrderQuery, ReceiptPosting, Result, SalesDocument,
+    Settings, StatusId,
 };
 use chrono::{DateTime, NaiveTime, Utc};
 use futures::stream::{self, StreamExt};
 
 use super::config::{self, Cause};
-use super::lookups::placeholder_client;
+use super::lookups::{placeholder_client, ItemFailures};
 use crate::breaker::is_account_level;
 use crate::engine::{payload_hash, Engine, Run, Side};
-use crate::journal::{Write, Written};
+use crate::journal::{intents_of, Write, Written};
 use crate::report::{Job, RunReport};
 use crate::state::{
     is_lease_lost, CrossRef, Direction, EntityKind, ExceptionFilter, ExceptionReason,
@@ -92,6 +92,15 @@ struct Prepared {
     action: Action,
 }
 
+/// What a chunk looked up once for all its orders.
+struct Known {
+    /// Item keys the chunk's search did not find (not searched again per order).
+    missing_items: BTreeSet<ItemKey>,
+    /// The orders' cross-references by order id (`None` inside: never posted); `None` when
+    /// the read failed (each order reads its own).
+    xrefs: Option<HashMap<String, Option<CrossRef>>>,
+}
+
 /// How one order ended.
 enum Ended {
     /// Posted (or already posted), or permanently in the exception queue.
@@ -108,6 +117,9 @@ struct Failed {
     /// Not a failure: the order can be planned and its client must be created first (the
     /// chunk creates its new clients in one batch, then plans these orders again).
     needs_client: Option<ClientPlan>,
+    /// Not a failure: the order can be planned and these items must be created first (the
+    /// chunk creates its new items in one batch, then plans these orders again).
+    needs_items: Vec<(ItemKey, NewItem)>,
     /// Not the order's fault: every blocking issue is a setting missing for every order that
     /// has it. The order is held (no exception, no error status) and the run reports each
     /// cause once.
@@ -120,6 +132,7 @@ impl Failed {
             reasons: ExceptionReason::from_error(&e),
             error: Some(e),
             needs_client: None,
+            needs_items: Vec::new(),
             held: Vec::new(),
         }
     }
@@ -129,6 +142,7 @@ impl Failed {
             error: None,
             reasons: ExceptionReason::from_issues(issues),
             needs_client: None,
+            needs_items: Vec::new(),
             held: Vec::new(),
         }
     }
@@ -155,13 +169,20 @@ impl Failed {
         f
     }
 
-    fn needs_client(plan: ClientPlan) -> Self {
+    /// The order waits for its client (when `client` is set) and items to be created.
+    fn needs(client: Option<ClientPlan>, items: Vec<(ItemKey, NewItem)>) -> Self {
         Failed {
             error: None,
             reasons: Vec::new(),
-            needs_client: Some(plan),
+            needs_client: client,
+            needs_items: items,
             held: Vec::new(),
         }
+    }
+
+    /// Whether this is not a failure but an order waiting for its client or items.
+    fn needs_creation(&self) -> bool {
+        self.needs_client.is_some() || !self.needs_items.is_empty()
     }
 }
 
@@ -498,9 +519,25 @@ impl Engine {
                     .collect(),
                 Err(_) => BTreeSet::new(),
             };
-        // One client search for the whole chunk, then its new clients in one batch: the
-        // orders are planned without creating anything, the clients of those that can be
-        // posted are created together, and those orders are planned again.
+        // One read of the chunk's cross-references (posted already, or changed since) instead
+        // of one per order; when it fails, each order reads its own.
+        let ids: Vec<String> = orders.iter().map(|o| o.id.to_string()).collect();
+        let xrefs = match self.state.xrefs_of(EntityKind::Order, &ids).await {
+            Ok(found) => Some(ids.into_iter().zip(found).collect()),
+            Err(e) => {
+                tracing::debug!(error = %e, "cannot read a chunk's cross-references at once");
+                None
+            }
+        };
+        let known = Known {
+            missing_items,
+            xrefs,
+        };
+        // One client search for the whole chunk, then its new clients and its new items in
+        // one batch each: the orders are planned without creating anything, the clients and
+        // items of those that can be posted are created together (the same item key is one
+        // item), and those orders are planned again. An item whose creation failed fails
+        // only the orders that need it.
         let plans: Vec<ClientPlan> = orders
             .iter()
             .map(|o| plan_client(o, ctx.settings))
@@ -510,27 +547,33 @@ impl Engine {
             orders
                 .iter()
                 .zip(&new_client)
-                .map(|(o, new)| self.prepare(run, ctx, &missing_items, o, *new, false)),
+                .map(|(o, new)| self.prepare(run, ctx, &known, o, *new, None)),
         )
         .await;
-        let new_clients: Vec<ClientPlan> = prepared
+        let again: Vec<usize> = prepared
             .iter()
-            .filter_map(|p| p.as_ref().err().and_then(|f| f.needs_client.clone()))
+            .enumerate()
+            .filter(|(_, p)| p.as_ref().is_err_and(Failed::needs_creation))
+            .map(|(i, _)| i)
             .collect();
-        if !new_clients.is_empty() {
-            self.create_clients(run, new_clients).await;
-            let again: Vec<usize> = prepared
-                .iter()
-                .enumerate()
-                .filter(|(_, p)| p.as_ref().is_err_and(|f| f.needs_client.is_some()))
-                .map(|(i, _)| i)
-                .collect();
-            let redone = futures::future::join_all(
-                again
-                    .iter()
-                    .map(|i| self.prepare(run, ctx, &missing_items, &orders[*i], false, true)),
-            )
-            .await;
+        if !again.is_empty() {
+            let mut new_clients: Vec<ClientPlan> = Vec::new();
+            let mut new_items: Vec<(ItemKey, NewItem)> = Vec::new();
+            for i in &again {
+                if let Err(f) = &mut prepared[*i] {
+                    new_clients.extend(f.needs_client.take());
+                    new_items.append(&mut f.needs_items);
+                }
+            }
+            if !new_clients.is_empty() {
+                self.create_clients(run, new_clients).await;
+            }
+            let item_failures = self.create_items(run, new_items).await;
+            let redone =
+                futures::future::join_all(again.iter().map(|i| {
+                    self.prepare(run, ctx, &known, &orders[*i], false, Some(&item_failures))
+                }))
+                .await;
             for (i, p) in again.into_iter().zip(redone) {
                 prepared[i] = p;
             }
@@ -557,7 +600,8 @@ impl Engine {
                 },
             }
         }
-        for (p, r) in self.post_documents(run, to_post).await {
+        let (posted, pending) = self.post_documents(run, to_post).await;
+        for (p, r) in posted {
             match r {
                 Ok(w) => ready.push((p, w, false)),
                 Err(e) => {
@@ -569,21 +613,24 @@ impl Engine {
                 }
             }
         }
-        ended.extend(self.finish_chunk(run, ctx, ready).await);
+        ended.extend(self.finish_chunk(run, ctx, ready, pending).await);
         ended
     }
 
     /// Finds the client and items, plans the document and its receipts, and decides what to
     /// do. Nothing is created in the ledger unless the whole document and every receipt can
-    /// be planned.
+    /// be planned. `created`: `None` on the first pass, which creates nothing and answers
+    /// [`Failed::needs`] for an order whose client or items are missing; `Some` once the
+    /// chunk has created them, with the items whose creation failed (the order fails,
+    /// naming the SKU).
     async fn prepare(
         &self,
         run: &Run,
         ctx: &Ctx<'_>,
-        missing_items: &BTreeSet<ItemKey>,
+        known: &Known,
         order: &Order,
         known_new: bool,
-        make_client: bool,
+        created: Option<&ItemFailures>,
     ) -> std::result::Result<Prepared, Failed> {
         let settings = ctx.settings;
         let import_id = ImportId::new(settings.sync.import_source_code, order.id.clone())
@@ -596,7 +643,7 @@ impl Engine {
             self.find_client(run, &cplan).await.map_err(Failed::of)?
         };
         let mut items = self
-            .find_items(run, order, settings, Some(missing_items))
+            .find_items(run, order, settings, Some(&known.missing_items))
             .await
             .map_err(Failed::of)?;
         // Dry plan: every reason that creating the client and items would not fix, and the
@@ -645,11 +692,27 @@ impl Engine {
             }
         }
         let searched = found.is_none();
-        if searched && !make_client {
-            return Err(Failed::needs_client(cplan));
+        let new_items = if settings.orders.create_missing_items {
+            Self::missing_items(order, settings, &items)
+        } else {
+            Vec::new()
+        };
+        let Some(item_failures) = created else {
+            if searched || !new_items.is_empty() {
+                return Err(Failed::needs(searched.then_some(cplan), new_items));
+            }
+            return self.prepared(known, order, settings, import_id, dry).await;
+        };
+        for (key, _) in &new_items {
+            if let Some((sku, e)) = item_failures.get(key) {
+                return Err(Failed::of(
+                    e.clone()
+                        .context(format!("creating item `{sku}` for order {}", order.id)),
+                ));
+            }
         }
         let doc = match (dry, found) {
-            (Ok(doc), Some(_)) => doc,
+            (Ok(doc), Some(_)) => Ok(doc),
             _ => {
                 let client = self
                     .find_or_create_client(run, order, settings, searched)
@@ -666,17 +729,32 @@ impl Engine {
                     ledger: &ctx.caps,
                 };
                 plan_sales_document(order, settings, &lookups)
-                    .map_err(|issues| Failed::planned(order, settings, &issues))?
             }
         };
-        let mut doc = doc;
+        self.prepared(known, order, settings, import_id, doc).await
+    }
+
+    /// The end of [`Engine::prepare`]: the planned document (or its blocking issues), hooked
+    /// and hashed, and what to do with it (post, nothing, or update).
+    async fn prepared(
+        &self,
+        known: &Known,
+        order: &Order,
+        settings: &Settings,
+        import_id: ImportId,
+        doc: std::result::Result<SalesDocument, Vec<MappingIssue>>,
+    ) -> std::result::Result<Prepared, Failed> {
+        let mut doc = doc.map_err(|issues| Failed::planned(order, settings, &issues))?;
         self.apply_hook(order, &mut doc);
         let hash = payload_hash(&doc);
-        let xref = self
-            .state
-            .xref(EntityKind::Order, order.id.as_str())
-            .await
-            .map_err(Failed::of)?;
+        let xref = match known.xrefs.as_ref().and_then(|x| x.get(order.id.as_str())) {
+            Some(x) => x.clone(),
+            None => self
+                .state
+                .xref(EntityKind::Order, order.id.as_str())
+                .await
+                .map_err(Failed::of)?,
+        };
         let action = match xref {
             None => Action::Post,
             Some(x) if x.payload_hash == hash => Action::Posted(x),
@@ -723,12 +801,19 @@ impl Engine {
     }
 
     /// Posts new documents exactly once, in one journalled batch (search first where an
-    /// earlier attempt's outcome is unknown).
+    /// earlier attempt's outcome is unknown). Returns each document's outcome and the state
+    /// changes that record them (dones, cross-references, failures), **not yet committed**:
+    /// [`Engine::finish_chunk`] commits them in one transaction with the receipts' intents.
+    /// Until then an outcome is not durable (a crash leaves the intents: the next run
+    /// searches and adopts).
     async fn post_documents(
         &self,
         run: &Run,
         preps: Vec<Prepared>,
-    ) -> Vec<(Prepared, Result<Written>)> {
+    ) -> (Vec<(Prepared, Result<Written>)>, Vec<StateOp>) {
+        if preps.is_empty() {
+            return (Vec::new(), Vec::new());
+        }
         let writes: Vec<Write<usize>> = preps
             .iter()
             .enumerate()
@@ -738,21 +823,32 @@ impl Engine {
                 payload: i,
             })
             .collect();
-        let finish: Vec<Intent> = preps
-            .iter()
-            .map(|p| Intent {
-                key: finish_key(&p.order.id),
-                payload_hash: p.hash.clone(),
-            })
-            .collect();
+        // The documents' intents with every order's "finish" marker, in one transaction.
+        let mut intents = intents_of(&writes);
+        intents.extend(preps.iter().map(|p| Intent {
+            key: finish_key(&p.order.id),
+            payload_hash: p.hash.clone(),
+        }));
+        let before = match self
+            .state
+            .journal_intents(run.fence(), &intents, Utc::now())
+            .await
+        {
+            Ok(b) => b,
+            Err(e) => {
+                run.defer_if_lease_lost(&e);
+                let failed = preps.into_iter().map(|p| (p, Err(e.clone()))).collect();
+                return (failed, Vec::new());
+            }
+        };
         let preps_ref = &preps;
-        let outcomes = self
-            .write_once_with(
+        let (outcomes, ops) = self
+            .write_journalled(
                 run,
                 Side::Ledger,
                 writes,
-                finish,
-                |idx: Vec<usize>| async move {
+                before,
+                &|idx: Vec<usize>| async move {
                     let ids: Vec<ImportId> = idx
                         .iter()
                         .map(|i| preps_ref[*i].import_id.clone())
@@ -764,19 +860,21 @@ impl Engine {
                         .map(|r| r.map(|d| d.map(|d| d.at)))
                         .collect()
                 },
-                |idx: Vec<usize>| async move {
+                &|idx: Vec<usize>| async move {
                     let docs: Vec<SalesDocument> =
                         idx.iter().map(|i| preps_ref[*i].doc.clone()).collect();
                     self.ledger.post_sales_documents(&docs).await
                 },
-                |w, written| Self::posted_ops(&preps_ref[w.payload], written, 0),
+                &|w: &Write<usize>, written: &Written| {
+                    Self::posted_ops(&preps_ref[w.payload], written, 0)
+                },
             )
             .await;
         let mut by_index: Vec<Option<Result<Written>>> = (0..preps.len()).map(|_| None).collect();
         for (w, r) in outcomes {
             by_index[w.payload] = Some(r);
         }
-        preps
+        let posted = preps
             .into_iter()
             .zip(by_index)
             .map(|(p, r)| {
@@ -788,7 +886,8 @@ impl Engine {
                 }
                 (p, r)
             })
-            .collect()
+            .collect();
+        (posted, ops)
     }
 
     /// O14: the order came back to an importable status with other content; update the same
@@ -859,11 +958,19 @@ impl Engine {
     /// their exceptions, logs them and marks them finished. A receipt already done is not
     /// repeated; one of unknown outcome is searched (`find_receipt`) or, on a ledger with
     /// idempotency keys and no receipt search, sent again with the same key.
+    ///
+    /// Three durable commits per chunk in all, whatever its size: the documents' intents
+    /// ([`Engine::post_documents`]); their dones (`pending`) with the receipts' intents,
+    /// before any receipt is sent; the receipts' dones with the orders' finish markers, log
+    /// lines and resolutions, after the storefront statuses. A crash between a write and the
+    /// commit of its done leaves its intent, which the next run searches (the order's finish
+    /// marker is an intent until the last commit, so the order is taken again).
     async fn finish_chunk(
         &self,
         run: &Run,
         ctx: &Ctx<'_>,
         ready: Vec<(Prepared, Written, bool)>,
+        pending: Vec<StateOp>,
     ) -> Vec<Ended> {
         let mut ended = Vec::new();
         let mut planned: Vec<(Prepared, Written, bool)> = Vec::new();
@@ -890,13 +997,33 @@ impl Engine {
                 }
             }
         }
+        // The documents' dones with the receipts' intents: one transaction.
+        let intents = intents_of(&writes);
+        let before = match self
+            .state
+            .commit_then_intents(run.fence(), &pending, &intents, Utc::now())
+            .await
+        {
+            Ok(b) => b,
+            Err(e) => {
+                // Nothing of it is recorded: the documents' intents stay (the next run
+                // searches and adopts them), no receipt was sent.
+                run.defer_if_lease_lost(&e);
+                for (p, w, _) in planned {
+                    let f = Failed::of(e.clone());
+                    ended.push(self.fail_finish(run, ctx, &p, &w, f).await);
+                }
+                return ended;
+            }
+        };
         let caps = &ctx.caps;
-        let outcomes = self
-            .write_once(
+        let (outcomes, receipt_ops) = self
+            .write_journalled(
                 run,
                 Side::Ledger,
                 writes,
-                |rs: Vec<(usize, ReceiptPosting)>| async move {
+                before,
+                &|rs: Vec<(usize, ReceiptPosting)>| async move {
                     let mut out = Vec::with_capacity(rs.len());
                     for (_, r) in &rs {
                         out.push(if caps.find_receipts {
@@ -916,11 +1043,11 @@ impl Engine {
                     }
                     out
                 },
-                |rs: Vec<(usize, ReceiptPosting)>| async move {
+                &|rs: Vec<(usize, ReceiptPosting)>| async move {
                     let rs: Vec<ReceiptPosting> = rs.into_iter().map(|(_, r)| r).collect();
                     self.ledger.post_receipts(&rs).await
                 },
-                |_, _| Vec::new(),
+                &|_: &Write<(usize, ReceiptPosting)>, _: &Written| Vec::new(),
             )
             .await;
         let mut failures: Vec<Option<Error>> = vec![None; planned.len()];
@@ -943,7 +1070,8 @@ impl Engine {
             },
         ))
         .await;
-        let mut ops = Vec::new();
+        // The receipts' dones (also of orders whose status failed: those receipts are made).
+        let mut ops = receipt_ops;
         for (((p, w, updated), failed), status) in planned.into_iter().zip(failures).zip(statuses) {
             match failed.or(status.err()) {
                 Some(e) => ended.push(self.fail_finish(run, ctx, &p, &w, Failed::of(e)).await),
@@ -956,9 +1084,9 @@ impl Engine {
         if !ops.is_empty() {
             if let Err(e) = self.state.commit(run.fence(), &ops, Utc::now()).await {
                 run.defer_if_lease_lost(&e);
-                // The writes are done (the journal has them); what is lost is the log line
-                // and the "finished" mark, so the next run finishes these orders again, which
-                // repeats nothing.
+                // The writes are made but their dones are lost with the log lines and the
+                // "finished" marks: the next run finishes these orders again, searching their
+                // receipts first (their intents stay), which repeats nothing.
                 tracing::warn!(error = %e, "cannot record a chunk of orders as done");
             }
         }

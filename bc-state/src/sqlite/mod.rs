@@ -81,6 +81,9 @@ impl SqliteStateStore {
             .foreign_keys(true);
         let pool = SqlitePoolOptions::new()
             .max_connections(connections.max(1))
+            // An embedded file: a pooled connection does not go stale, so no ping (a round trip
+            // to the connection's thread) before every statement taken from the pool.
+            .test_before_acquire(false)
             .connect_with(options)
             .await
             .map_err(db("open"))?;

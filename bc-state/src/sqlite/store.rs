@@ -20,7 +20,7 @@ use sqlx::Row;
 
 use super::rows::{
     apply, check_fence, exception_from, lease_from, lease_in, log_from, take_lease, write_from,
-    xref_from, EXCEPTION_COLUMNS, JOURNAL_COLUMNS,
+    xref_from, Tx, EXCEPTION_COLUMNS, JOURNAL_COLUMNS,
 };
 use super::SqliteStateStore;
 use crate::codec::{db, json, ts};
@@ -38,6 +38,33 @@ impl StateStore for SqliteStateStore {
             .as_ref()
             .map(xref_from)
             .transpose()
+    }
+
+    async fn xrefs_of(&self, kind: EntityKind, keys: &[String]) -> Result<Vec<Option<CrossRef>>> {
+        let mut out: Vec<Option<CrossRef>> = vec![None; keys.len()];
+        if keys.is_empty() {
+            return Ok(out);
+        }
+        // One statement for the batch; `CROSS JOIN` keeps one primary-key look-up per key.
+        let rows = sqlx::query(
+            "SELECT r.key AS idx, x.kind AS kind, x.key AS key, x.ledger AS ledger,
+               x.payload_hash AS payload_hash, x.revision AS revision, x.updated_at AS updated_at
+             FROM json_each(?3) AS r CROSS JOIN xrefs AS x
+               ON x.connection = ?1 AND x.kind = ?2 AND x.key = r.value",
+        )
+        .bind(&*self.connection)
+        .bind(kind.as_str())
+        .bind(serde_json::Value::from(keys.to_vec()).to_string())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db("get xrefs"))?;
+        for row in &rows {
+            let idx: i64 = row.try_get("idx").map_err(db("get xrefs"))?;
+            if let Some(slot) = usize::try_from(idx).ok().and_then(|i| out.get_mut(i)) {
+                *slot = Some(xref_from(row)?);
+            }
+        }
+        Ok(out)
     }
 
     async fn xref_by_ledger(&self, kind: EntityKind, ledger_id: &str) -> Result<Option<CrossRef>> {
@@ -389,50 +416,30 @@ impl StateStore for SqliteStateStore {
         let c = &*self.connection;
         let mut tx = self.begin_write("journal intents").await?;
         check_fence(&mut tx, c, fence).await?;
-        let mut before = Vec::with_capacity(intents.len());
-        for i in intents {
-            let key = &i.key;
-            let prior = sqlx::query(&format!(
-                "SELECT {JOURNAL_COLUMNS} FROM journal WHERE connection = ?1
-                 AND entity = ?2 AND operation = ?3 AND key = ?4 AND revision = ?5"
-            ))
-            .bind(c)
-            .bind(key.entity.as_str())
-            .bind(&key.operation)
-            .bind(&key.key)
-            .bind(i64::from(key.revision))
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(db("journal intents"))?
-            .as_ref()
-            .map(write_from)
-            .transpose()?;
-            // Insert, or turn a failure back into an intent; never touch intent or done.
-            if prior
-                .as_ref()
-                .is_none_or(|r| matches!(r.state, WriteState::Failed { .. }))
-            {
-                sqlx::query(
-                    "INSERT INTO journal (connection, entity, operation, key, revision, payload_hash, state, detail, created_at, updated_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'intent', NULL, ?7, ?7)
-                     ON CONFLICT (connection, entity, operation, key, revision) DO UPDATE SET
-                       state = 'intent', detail = NULL, payload_hash = excluded.payload_hash,
-                       updated_at = excluded.updated_at",
-                )
-                .bind(c)
-                .bind(key.entity.as_str())
-                .bind(&key.operation)
-                .bind(&key.key)
-                .bind(i64::from(key.revision))
-                .bind(&i.payload_hash)
-                .bind(ts(now))
-                .execute(&mut *tx)
-                .await
-                .map_err(db("journal intents"))?;
-            }
-            before.push(prior);
-        }
+        let before = intents_in(&mut tx, c, intents, now).await?;
         tx.commit().await.map_err(db("journal intents"))?;
+        Ok(before)
+    }
+
+    async fn commit_then_intents(
+        &self,
+        fence: Option<&Fence>,
+        ops: &[StateOp],
+        intents: &[Intent],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Option<WriteRecord>>> {
+        if ops.is_empty() && intents.is_empty() {
+            return Ok(Vec::new());
+        }
+        // One transaction, one fsync: the earlier batch's dones and the next one's intents.
+        let c = &*self.connection;
+        let mut tx = self.begin_write("commit").await?;
+        check_fence(&mut tx, c, fence).await?;
+        for group in Batches::of(ops)? {
+            group.apply(&mut tx, c, now).await?;
+        }
+        let before = intents_in(&mut tx, c, intents, now).await?;
+        tx.commit().await.map_err(db("commit"))?;
         Ok(before)
     }
 
@@ -448,8 +455,8 @@ impl StateStore for SqliteStateStore {
         let c = &*self.connection;
         let mut tx = self.begin_write("commit").await?;
         check_fence(&mut tx, c, fence).await?;
-        for op in ops {
-            apply(&mut tx, c, op, now).await?;
+        for group in Batches::of(ops)? {
+            group.apply(&mut tx, c, now).await?;
         }
         tx.commit().await.map_err(db("commit"))?;
         Ok(())
@@ -474,5 +481,264 @@ impl StateStore for SqliteStateStore {
             Utc::now(),
         )
         .await
+    }
+}
+
+/// Records `intents` in `tx` (see [`StateStore::journal_intents`]) and returns their prior
+/// records.
+async fn intents_in(
+    tx: &mut Tx,
+    c: &str,
+    intents: &[Intent],
+    now: DateTime<Utc>,
+) -> Result<Vec<Option<WriteRecord>>> {
+    if intents.is_empty() {
+        return Ok(Vec::new());
+    }
+    // One statement reads every prior record, one inserts every intent: a batch costs
+    // the same few round trips to SQLite whatever its size. (`CROSS JOIN` keeps the batch
+    // the outer loop: one primary-key look-up per intent, never a scan of the journal.)
+    let rows = rows_json(intents.iter().map(|i| {
+        let k = &i.key;
+        serde_json::json!([
+            k.entity.as_str(),
+            k.operation,
+            k.key,
+            k.revision,
+            i.payload_hash
+        ])
+    }));
+    let mut prior: Vec<Option<WriteRecord>> = vec![None; intents.len()];
+    let found = sqlx::query(
+        "SELECT r.key AS idx, j.entity AS entity, j.operation AS operation, j.key AS key,
+           j.revision AS revision, j.payload_hash AS payload_hash, j.state AS state,
+           j.detail AS detail, j.created_at AS created_at, j.updated_at AS updated_at
+         FROM json_each(?2) AS r CROSS JOIN journal AS j ON j.connection = ?1
+           AND j.entity = json_extract(r.value, '$[0]')
+           AND j.operation = json_extract(r.value, '$[1]')
+           AND j.key = json_extract(r.value, '$[2]')
+           AND j.revision = json_extract(r.value, '$[3]')",
+    )
+    .bind(c)
+    .bind(&rows)
+    .fetch_all(&mut **tx)
+    .await
+    .map_err(db("journal intents"))?;
+    for row in &found {
+        let idx: i64 = row.try_get("idx").map_err(db("journal intents"))?;
+        if let Some(slot) = usize::try_from(idx).ok().and_then(|i| prior.get_mut(i)) {
+            *slot = Some(write_from(row)?);
+        }
+    }
+    // Insert, or turn a failure back into an intent; never touch intent or done.
+    sqlx::query(
+        "INSERT INTO journal (connection, entity, operation, key, revision, payload_hash, state, detail, created_at, updated_at)
+         SELECT ?1, json_extract(r.value, '$[0]'), json_extract(r.value, '$[1]'),
+           json_extract(r.value, '$[2]'), json_extract(r.value, '$[3]'),
+           json_extract(r.value, '$[4]'), 'intent', NULL, ?3, ?3
+         FROM json_each(?2) AS r WHERE true ORDER BY r.key
+         ON CONFLICT (connection, entity, operation, key, revision) DO UPDATE SET
+           state = 'intent', detail = NULL, payload_hash = excluded.payload_hash,
+           updated_at = excluded.updated_at
+         WHERE journal.state = 'failed'",
+    )
+    .bind(c)
+    .bind(&rows)
+    .bind(ts(now))
+    .execute(&mut **tx)
+    .await
+    .map_err(db("journal intents"))?;
+    Ok(repeated_keys(intents, prior, now))
+}
+
+/// Rows of a batch as one JSON array, bound to one parameter and read with `json_each`.
+fn rows_json(rows: impl Iterator<Item = serde_json::Value>) -> String {
+    serde_json::Value::Array(rows.collect()).to_string()
+}
+
+/// The prior records of `intents` as the one-by-one protocol sees them: a key repeated in
+/// the batch finds the record its first occurrence left (an intent, unless it was done).
+fn repeated_keys(
+    intents: &[Intent],
+    mut prior: Vec<Option<WriteRecord>>,
+    now: DateTime<Utc>,
+) -> Vec<Option<WriteRecord>> {
+    let mut first: BTreeMap<&WriteKey, usize> = BTreeMap::new();
+    for (n, i) in intents.iter().enumerate() {
+        match first.get(&i.key) {
+            None => {
+                first.insert(&i.key, n);
+            }
+            Some(&f) => {
+                prior[n] = Some(match prior[f].clone() {
+                    Some(r) if !matches!(r.state, WriteState::Failed { .. }) => r,
+                    before => WriteRecord {
+                        key: i.key.clone(),
+                        payload_hash: intents[f].payload_hash.clone(),
+                        state: WriteState::Intent,
+                        created_at: before.map_or(now, |b| b.created_at),
+                        updated_at: now,
+                    },
+                });
+            }
+        }
+    }
+    prior
+}
+
+/// The operations of one commit, grouped so that each group is one statement: every
+/// cross-reference, every exception resolved and every log line together (each its own
+/// table), and the journal's changes in runs of the same kind, in their order (a `failed`
+/// never overwrites a `done`, so the order of the two matters).
+enum Batches {
+    Done(Vec<serde_json::Value>),
+    Failed(Vec<serde_json::Value>),
+    Xrefs(Vec<serde_json::Value>),
+    Resolve(Vec<serde_json::Value>),
+    Log(Vec<serde_json::Value>),
+    One(StateOp),
+}
+
+impl Batches {
+    fn of(ops: &[StateOp]) -> Result<Vec<Batches>> {
+        let mut journal: Vec<Batches> = Vec::new();
+        let mut xrefs = Vec::new();
+        let mut resolve = Vec::new();
+        let mut log = Vec::new();
+        let mut single = Vec::new();
+        for op in ops {
+            match op {
+                StateOp::Done {
+                    key,
+                    at,
+                    payload_hash,
+                } => {
+                    let row = serde_json::json!([
+                        key.entity.as_str(),
+                        key.operation,
+                        key.key,
+                        key.revision,
+                        payload_hash,
+                        json(at)?
+                    ]);
+                    match journal.last_mut() {
+                        Some(Batches::Done(v)) => v.push(row),
+                        _ => journal.push(Batches::Done(vec![row])),
+                    }
+                }
+                StateOp::Failed { key, reason } => {
+                    let row = serde_json::json!([
+                        key.entity.as_str(),
+                        key.operation,
+                        key.key,
+                        key.revision,
+                        reason
+                    ]);
+                    match journal.last_mut() {
+                        Some(Batches::Failed(v)) => v.push(row),
+                        _ => journal.push(Batches::Failed(vec![row])),
+                    }
+                }
+                StateOp::PutXref(x) => xrefs.push(serde_json::json!([
+                    x.kind.as_str(),
+                    x.key,
+                    x.ledger.id,
+                    json(&x.ledger)?,
+                    x.payload_hash,
+                    x.revision,
+                    ts(x.updated_at)
+                ])),
+                StateOp::ResolveException { entity, key } => {
+                    resolve.push(serde_json::json!([entity.as_str(), key]));
+                }
+                StateOp::Log(e) => log.push(serde_json::json!([
+                    ts(e.at),
+                    e.job,
+                    e.entity.as_str(),
+                    e.key,
+                    e.direction.as_str(),
+                    e.outcome.as_str(),
+                    e.message
+                ])),
+                other @ StateOp::SetCursor { .. } => single.push(Batches::One(other.clone())),
+            }
+        }
+        let mut out = journal;
+        for (rows, make) in [
+            (
+                xrefs,
+                Batches::Xrefs as fn(Vec<serde_json::Value>) -> Batches,
+            ),
+            (resolve, Batches::Resolve),
+            (log, Batches::Log),
+        ] {
+            if !rows.is_empty() {
+                out.push(make(rows));
+            }
+        }
+        out.extend(single);
+        Ok(out)
+    }
+
+    async fn apply(self, tx: &mut Tx, c: &str, now: DateTime<Utc>) -> Result<()> {
+        let (sql, rows) = match self {
+            Batches::One(op) => return apply(tx, c, &op, now).await,
+            Batches::Done(rows) => (
+                "INSERT INTO journal (connection, entity, operation, key, revision, payload_hash, state, detail, created_at, updated_at)
+                 SELECT ?1, json_extract(r.value, '$[0]'), json_extract(r.value, '$[1]'),
+                   json_extract(r.value, '$[2]'), json_extract(r.value, '$[3]'),
+                   json_extract(r.value, '$[4]'), 'done', json_extract(r.value, '$[5]'), ?3, ?3
+                 FROM json_each(?2) AS r WHERE true ORDER BY r.key
+                 ON CONFLICT (connection, entity, operation, key, revision) DO UPDATE SET
+                   state = 'done', detail = excluded.detail, payload_hash = excluded.payload_hash,
+                   updated_at = excluded.updated_at",
+                rows,
+            ),
+            Batches::Failed(rows) => (
+                "INSERT INTO journal (connection, entity, operation, key, revision, payload_hash, state, detail, created_at, updated_at)
+                 SELECT ?1, json_extract(r.value, '$[0]'), json_extract(r.value, '$[1]'),
+                   json_extract(r.value, '$[2]'), json_extract(r.value, '$[3]'), '', 'failed',
+                   json_extract(r.value, '$[4]'), ?3, ?3
+                 FROM json_each(?2) AS r WHERE true ORDER BY r.key
+                 ON CONFLICT (connection, entity, operation, key, revision) DO UPDATE SET
+                   state = 'failed', detail = excluded.detail, updated_at = excluded.updated_at
+                 WHERE journal.state <> 'done'",
+                rows,
+            ),
+            Batches::Xrefs(rows) => (
+                "INSERT INTO xrefs (connection, kind, key, ledger_id, ledger, payload_hash, revision, updated_at)
+                 SELECT ?1, json_extract(r.value, '$[0]'), json_extract(r.value, '$[1]'),
+                   json_extract(r.value, '$[2]'), json_extract(r.value, '$[3]'),
+                   json_extract(r.value, '$[4]'), json_extract(r.value, '$[5]'),
+                   json_extract(r.value, '$[6]')
+                 FROM json_each(?2) AS r WHERE true ORDER BY r.key
+                 ON CONFLICT (connection, kind, key) DO UPDATE SET ledger_id = excluded.ledger_id,
+                   ledger = excluded.ledger, payload_hash = excluded.payload_hash,
+                   revision = excluded.revision, updated_at = excluded.updated_at",
+                rows,
+            ),
+            Batches::Resolve(rows) => (
+                "UPDATE exceptions SET status = 'resolved', retry_requested = 0
+                 WHERE connection = ?1 AND status <> 'resolved' AND (entity, key) IN
+                   (SELECT json_extract(r.value, '$[0]'), json_extract(r.value, '$[1]')
+                    FROM json_each(?2) AS r)",
+                rows,
+            ),
+            Batches::Log(rows) => (
+                "INSERT INTO connector_log (connection, at, job, entity, key, direction, outcome, message)
+                 SELECT ?1, json_extract(r.value, '$[0]'), json_extract(r.value, '$[1]'),
+                   json_extract(r.value, '$[2]'), json_extract(r.value, '$[3]'),
+                   json_extract(r.value, '$[4]'), json_extract(r.value, '$[5]'),
+                   json_extract(r.value, '$[6]')
+                 FROM json_each(?2) AS r ORDER BY r.key",
+                rows,
+            ),
+        };
+        let mut q = sqlx::query(sql).bind(c).bind(rows_json(rows.into_iter()));
+        if sql.contains("?3") {
+            q = q.bind(ts(now));
+        }
+        q.execute(&mut **tx).await.map_err(db("commit"))?;
+        Ok(())
     }
 }
