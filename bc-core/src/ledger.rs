@@ -110,6 +110,13 @@ pub struct LedgerCapabilities {
     pub document_kinds: Vec<DocumentKind>,
     /// Largest batch of writes in one request (1 = no batch endpoint).
     pub batch_size: usize,
+    /// Orders the engine plans and posts together in one chunk: the chunk's look-ups
+    /// (clients, items, documents) are one batch call each, its writes split by the connector
+    /// into `batch_size` requests. 0 (the default) means `batch_size`; a ledger whose
+    /// searches take more keys per request than one write batch holds documents sets it
+    /// higher (Business Central: 200).
+    #[serde(default)]
+    pub chunk_size: usize,
     /// Whether writes carry an idempotency key the platform honours (QBO `requestid`).
     pub idempotency_keys: bool,
     /// Longest document number the ledger accepts (QBO `DocNumber`: 21).
@@ -152,6 +159,7 @@ impl Default for LedgerCapabilities {
             platform: String::new(),
             document_kinds: vec![DocumentKind::Invoice],
             batch_size: 1,
+            chunk_size: 0,
             idempotency_keys: false,
             max_doc_number_len: None,
             max_client_name_len: None,
@@ -180,6 +188,16 @@ impl LedgerCapabilities {
             platform: platform.into(),
             home_currency,
             ..LedgerCapabilities::default()
+        }
+    }
+
+    /// Orders per engine chunk: [`LedgerCapabilities::chunk_size`], or `batch_size` when it
+    /// is 0 (at least 1).
+    pub fn orders_per_chunk(&self) -> usize {
+        if self.chunk_size > 0 {
+            self.chunk_size
+        } else {
+            self.batch_size.max(1)
         }
     }
 

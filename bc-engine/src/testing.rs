@@ -890,8 +890,10 @@ impl Ledger for MemoryLedger {
         })
     }
 
+    /// At most [`LedgerCapabilities::orders_per_chunk`] documents per call (the engine's
+    /// contract); a larger call is refused whole.
     async fn post_sales_documents(&self, docs: &[SalesDocument]) -> Vec<Result<LedgerRef>> {
-        let max = self.capabilities().batch_size;
+        let max = self.capabilities().orders_per_chunk();
         self.with(|d| d.batches.push(docs.len()));
         if docs.len() > max {
             return docs

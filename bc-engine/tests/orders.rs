@@ -79,6 +79,25 @@ async fn batches_posts_in_the_ledgers_batch_size() {
     assert_eq!(w.ledger.with(|l| l.documents.len()), 65);
 }
 
+/// A ledger whose look-ups take more keys per request than a write batch holds documents asks
+/// for bigger chunks (`chunk_size`): a chunk's documents reach the ledger in one call (the
+/// connector splits it into its own requests), not in `batch_size` slices.
+#[tokio::test]
+async fn chunks_follow_the_ledgers_chunk_size() {
+    let w = World::with_orders(65);
+    w.ledger.set_capabilities(|c| {
+        c.batch_size = 10;
+        c.chunk_size = 40;
+    });
+    let report = w.default_engine().sync_orders().await.unwrap();
+    assert_eq!(report.done, 65, "{report}");
+    // 65 orders in chunks of 40, each one call: 40 and 25 (not slices of 10).
+    let mut batches = w.ledger.with(|l| l.batches.clone());
+    batches.sort_unstable();
+    assert_eq!(batches, vec![25, 40]);
+    assert_eq!(w.ledger.with(|l| l.documents.len()), 65);
+}
+
 /// An order whose only problem is a setting (an unmapped tax zone) is held, not failed: no
 /// exception, no `import_error_status`, nothing written; the run names the cause once. It is
 /// met again by every run until the setting is fixed, then posted without a retry request.

@@ -170,6 +170,9 @@ impl Ledger for Bc365Ledger {
         let mut caps = LedgerCapabilities::new(crate::PLATFORM, self.config.home_currency);
         caps.document_kinds = vec![DocumentKind::Invoice, DocumentKind::SalesOrder];
         caps.batch_size = MAX_BATCH;
+        // Searches take 20 keys per GET and writes are split into `$batch`es of 100: two
+        // batches of orders per chunk halve the per-chunk look-ups per order.
+        caps.chunk_size = 2 * MAX_BATCH;
         caps.idempotency_keys = false;
         caps.max_doc_number_len = Some(35);
         caps.max_client_name_len = Some(100);

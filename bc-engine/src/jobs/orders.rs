@@ -328,11 +328,11 @@ impl Engine {
             modified_since: cursor.map(|c| c - overlap),
             created_since,
             cursor: None,
-            // At least one ledger batch per page, so that batches are full.
+            // At least one chunk per page, so that chunks are full.
             limit: Some(
                 self.options
                     .page_size
-                    .max(u32::try_from(ctx.caps.batch_size).unwrap_or(u32::MAX)),
+                    .max(u32::try_from(ctx.caps.orders_per_chunk()).unwrap_or(u32::MAX)),
             ),
         };
         let mut listed_all = false;
@@ -467,7 +467,8 @@ impl Engine {
         Ok(run.finish())
     }
 
-    /// Imports `orders` in chunks of the ledger's batch size, several chunks at once.
+    /// Imports `orders` in chunks of the ledger's [`bc_core::LedgerCapabilities::orders_per_chunk`],
+    /// several chunks at once.
     async fn import_orders(
         &self,
         run: &Run,
@@ -478,7 +479,7 @@ impl Engine {
         if orders.is_empty() {
             return;
         }
-        let chunk = ctx.caps.batch_size.max(1);
+        let chunk = ctx.caps.orders_per_chunk();
         let mut chunks: Vec<Vec<Order>> = Vec::new();
         let mut orders = orders.into_iter().peekable();
         while orders.peek().is_some() {
