@@ -76,6 +76,24 @@ async fn shipments_with_tracking_reach_the_storefront_once() {
     assert_eq!(again.done, 0, "{again}");
     assert_eq!(again.skipped, 2, "{again}");
     assert_eq!(w.storefront.with(|d| d.shipments.len()), 2);
+
+    // A feed listed again is settled with one state read per page: even a state store that
+    // refuses every single cross-reference read ("busy") leaves nothing deferred, so the
+    // cursor can pass the page (before, a long feed never settled under busy faults).
+    w.state.set_cursor("shipments", "").await.unwrap();
+    let busy: Arc<dyn StateStore> =
+        Arc::new(bc_engine::FaultyStateStore::new(w.state.clone(), 3, 1.0).only(&["xref"]));
+    let flaky = bc_engine::Engine::with_options(
+        w.storefront.clone(),
+        w.ledger.clone(),
+        busy,
+        test_settings("[shipping]\ndefault_ship_via = \"UPS Ground\""),
+        bc_engine::EngineOptions::default(),
+    );
+    let third = flaky.sync_shipments().await.unwrap();
+    assert_eq!(third.skipped, 2, "{third}");
+    assert!(third.failed.is_empty(), "{third}");
+    assert_eq!(w.storefront.with(|d| d.shipments.len()), 2);
 }
 
 #[tokio::test]

@@ -6,7 +6,7 @@
 //! ERP order that does not qualify yet): nothing is ever passed by. Later pages are still
 //! read; their settled items are skipped by cross-reference when the feed is read again.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 use bc_core::settings::StatusDirection;
 use bc_core::{
@@ -441,10 +441,29 @@ impl Engine {
                 self.unreadable(&run, EntityKind::Shipment, f).await;
             }
             run.seen(page.items.len());
+            // The page's shipments already pushed, in one read (a long feed is listed again
+            // from its oldest unsettled item: one state read per page, not per shipment).
+            let keys: Vec<String> = page.items.iter().map(|s| s.at.id.clone()).collect();
+            let pushed: HashSet<String> =
+                match self.state.xrefs_of(EntityKind::Shipment, &keys).await {
+                    Ok(found) => keys
+                        .iter()
+                        .zip(found)
+                        .filter(|(_, x)| x.is_some())
+                        .map(|(k, _)| k.clone())
+                        .collect(),
+                    // Each shipment is read on its own below.
+                    Err(_) => HashSet::new(),
+                };
             let mut ended = Vec::new();
             for s in &page.items {
                 if run.stopped().is_some() {
                     ended.push(Item::Again);
+                    continue;
+                }
+                if pushed.contains(&s.at.id) {
+                    run.skipped();
+                    ended.push(Item::Settled);
                     continue;
                 }
                 let item = match self.ship_one(&run, &settings, s).await {
