@@ -30,6 +30,10 @@ struct Cli {
     /// `RUST_LOG` chooses what is logged (default `info` for `run`, `warn` otherwise).
     #[arg(long, global = true, value_enum, default_value_t = LogFormat::Human)]
     log_format: LogFormat,
+    /// The connection (tenant) in the state database for every command that reads or writes
+    /// the state; overrides the settings' `state.connection`.
+    #[arg(long, global = true, env = cli::CONNECTION_ENV, value_name = "NAME")]
+    connection: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -83,17 +87,10 @@ enum Command {
         port: u16,
     },
     /// Runs the service: every job on its interval until Ctrl-C or SIGTERM (which finish
-    /// the current write, record it, release the leases and exit 0).
-    Run {
-        /// The settings file.
-        #[arg(long, default_value = "bcsync.toml")]
-        config: std::path::PathBuf,
-        /// Serve webhooks (`/webhooks/bigcommerce`, `/webhooks/qbo`), `/healthz`, `/readyz` and
-        /// `/metrics` on this address (e.g. `127.0.0.1:8080`; another address needs the
-        /// webhook secrets set). Off when not given.
-        #[arg(long)]
-        listen: Option<std::net::SocketAddr>,
-    },
+    /// the current write, record it, release the leases and exit 0). Several settings files
+    /// (`--config` repeated, or `--configs DIR`) or `--workers N`: N workers claim the
+    /// connections' jobs from a PostgreSQL state database.
+    Run(cli::service::RunArgs),
     /// Runs one job once (orders, statuses, shipments, inventory, refunds, payouts, erp-orders, audit).
     Sync {
         /// The job.
@@ -198,6 +195,7 @@ fn main() -> ExitCode {
         _ => "warn,bc_http=info",
     };
     cli::logging::init(cli.log_format, default_level);
+    cli::set_connection(cli.connection.clone());
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -256,7 +254,7 @@ fn main() -> ExitCode {
                 .map_err(CliError::from)
         }
         Command::Portal { demo, port } => runtime.block_on(portal(demo, port, json)),
-        Command::Run { config, listen } => runtime.block_on(cli::service::run(&config, listen)),
+        Command::Run(args) => runtime.block_on(cli::service::run_service(args)),
         Command::Sync {
             job,
             once: _,

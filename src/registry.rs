@@ -35,8 +35,9 @@ use bc_http::HttpTransport;
 #[derive(Clone, Default)]
 #[non_exhaustive]
 pub struct ConnectContext {
-    /// The transport to use instead of the network (an in-process sandbox router); `None`:
-    /// the connector's own (reqwest).
+    /// The transport to use instead of the connector's own: an in-process sandbox router, or
+    /// one network client shared by every connection of a process (`bcsync run --workers`);
+    /// `None`: the connector's own (reqwest).
     pub transport: Option<Arc<dyn HttpTransport>>,
     /// The folder of the settings file, for relative paths a connector chooses to resolve
     /// against it (empty: the working folder).
@@ -66,7 +67,8 @@ impl ConnectContext {
         ConnectContext::default()
     }
 
-    /// Uses `transport` (an in-process sandbox) instead of the network.
+    /// Uses `transport` (an in-process sandbox, or a network client shared by several
+    /// connections) instead of the connector's own.
     pub fn with_transport(mut self, transport: Arc<dyn HttpTransport>) -> Self {
         self.transport = Some(transport);
         self

@@ -128,6 +128,12 @@ pub struct StateSettings {
     /// `sqlite://path` (default `sqlite://bcsync-state.sqlite`) or `postgres://…`.
     #[serde(default = "default_state_url")]
     pub url: String,
+    /// The connection (tenant) this settings file is, in a state database that serves
+    /// several: 1 to 64 ASCII letters, digits, `-`, `_` or `.` (checked when the store
+    /// opens). `None`: the store's default connection (`"default"`). The program's
+    /// `--connection NAME` overrides it.
+    #[serde(default)]
+    pub connection: Option<String>,
 }
 
 fn default_state_url() -> String {
@@ -138,7 +144,23 @@ impl Default for StateSettings {
     fn default() -> Self {
         StateSettings {
             url: default_state_url(),
+            connection: None,
         }
+    }
+}
+
+#[cfg(test)]
+mod state_settings_tests {
+    use super::StateSettings;
+
+    #[test]
+    fn connection_is_optional_and_read() {
+        let s: StateSettings = toml::from_str("url = \"sqlite://x.sqlite\"").expect("parses");
+        assert_eq!(s.connection, None);
+        let s: StateSettings =
+            toml::from_str("url = \"postgres://h/db\"\nconnection = \"acme-eu\"").expect("parses");
+        assert_eq!(s.connection.as_deref(), Some("acme-eu"));
+        assert!(toml::from_str::<StateSettings>("connexion = \"a\"").is_err());
     }
 }
 

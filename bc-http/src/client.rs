@@ -367,6 +367,7 @@ impl HttpClient {
                         .filter(|w| !w.is_zero());
                     if status == StatusCode::TOO_MANY_REQUESTS {
                         let wait = wait.or(inner.throttle_wait);
+                        inner.budget.note_rate_limited(wait);
                         if let Some(w) = wait {
                             inner.budget.pause_for(w.min(inner.retry.max_wait_header));
                         }

@@ -56,7 +56,7 @@ pub use auth::{
 };
 pub use classify::{default_classifier, ErrorClassifier, PlatformErrorDetail};
 pub use client::{HttpClient, HttpClientBuilder};
-pub use rate::{RateBudget, RateLimits, RatePermit, DEFAULT_MAX_PAUSE};
+pub use rate::{BudgetSnapshot, RateBudget, RateLimits, RatePermit, DEFAULT_MAX_PAUSE};
 pub use request::{ApiRequest, ApiResponse, Idempotency};
 pub use retry::{parse_wait_headers, RetryPolicy, WaitHook};
 pub use token_store::{MemoryTokenStore, StoredTokens, TokenStore};

@@ -8,8 +8,9 @@
 //! `X-Rate-Limit-Requests-Left: 0` with `X-Rate-Limit-Time-Reset-Ms`, pauses every caller of
 //! the account until the platform's window resets.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::fmt;
+use std::future::Future;
 use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::time::Duration;
 
@@ -80,6 +81,34 @@ struct Bucket {
     tokens: f64,
     last: Instant,
     paused_until: Option<Instant>,
+    /// What the platform last said: requests left, when (read by [`RateBudget::snapshot`]).
+    reported_left: Option<(u64, Instant)>,
+    /// When the platform said its window resets (`X-Rate-Limit-Time-Reset-Ms`).
+    reset_at: Option<Instant>,
+    /// The last `429`: when, and the wait it asked for (if any).
+    last_429: Option<(Instant, Option<Duration>)>,
+}
+
+/// What a [`RateBudget`] knows at one moment, for operators (`bcsync status`): a read-only
+/// copy, times relative to when it was taken.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct BudgetSnapshot {
+    /// The account key (`"bigcommerce:{store_hash}"`).
+    pub account: String,
+    /// Requests allowed per window (`None`: no window limit).
+    pub window_limit: Option<u32>,
+    /// The window.
+    pub window: Duration,
+    /// Requests that may go now without waiting: the local count, lowered to what the
+    /// platform last reported while its window has not reset. `None` without a window limit.
+    pub requests_left: Option<u32>,
+    /// When the platform's window resets, from now (when it said so and that is still ahead).
+    pub resets_in: Option<Duration>,
+    /// How long every caller of the account is paused from now (a `429`'s wait, or none left).
+    pub paused_for: Option<Duration>,
+    /// How long ago the last `429` was answered, and the wait it asked for.
+    pub last_429: Option<(Duration, Option<Duration>)>,
 }
 
 /// The requests of the last window, for [`RateLimits::sliding`]: each entry is a request,
@@ -137,6 +166,24 @@ impl Drop for RatePermit {
     }
 }
 
+tokio::task_local! {
+    /// The accounts [`RateBudget::shared`] was asked for inside [`track_accounts`].
+    static TRACKED: Arc<Mutex<BTreeSet<String>>>;
+}
+
+/// Runs `f` and returns, with its output, the keys of the shared budgets
+/// ([`RateBudget::shared`]) asked for while it ran in this task: the platform accounts that
+/// connecting something (a storefront, a ledger) touches.
+pub async fn track_accounts<F: Future>(f: F) -> (F::Output, Vec<String>) {
+    let seen: Arc<Mutex<BTreeSet<String>>> = Arc::default();
+    let out = TRACKED.scope(Arc::clone(&seen), f).await;
+    let keys = match seen.lock() {
+        Ok(g) => g.iter().cloned().collect(),
+        Err(p) => p.into_inner().iter().cloned().collect(),
+    };
+    (out, keys)
+}
+
 fn registry() -> &'static Mutex<HashMap<String, Weak<RateBudget>>> {
     static REGISTRY: OnceLock<Mutex<HashMap<String, Weak<RateBudget>>>> = OnceLock::new();
     REGISTRY.get_or_init(|| Mutex::new(HashMap::new()))
@@ -152,6 +199,9 @@ impl RateBudget {
                 tokens: f64::from(limits.requests.unwrap_or(0)),
                 last: Instant::now(),
                 paused_until: None,
+                reported_left: None,
+                reset_at: None,
+                last_429: None,
             }),
             in_flight: limits.max_in_flight.map(|n| Arc::new(Semaphore::new(n))),
             log: Arc::new(Mutex::new(SlidingLog::default())),
@@ -162,6 +212,10 @@ impl RateBudget {
     /// `"qbo:{realm}"`): the first caller's `limits` create it, later callers share it while
     /// any holder keeps it alive.
     pub fn shared(key: &str, limits: RateLimits) -> Arc<Self> {
+        let _ = TRACKED.try_with(|t| match t.lock() {
+            Ok(mut g) => g.insert(key.to_string()),
+            Err(p) => p.into_inner().insert(key.to_string()),
+        });
         let mut map = match registry().lock() {
             Ok(m) => m,
             Err(p) => p.into_inner(),
@@ -173,6 +227,18 @@ impl RateBudget {
         let budget = RateBudget::new(key, limits);
         map.insert(key.to_string(), Arc::downgrade(&budget));
         budget
+    }
+
+    /// Every budget of the process-wide registry that someone still holds (the accounts this
+    /// process talks to), by key.
+    pub fn shared_budgets() -> Vec<Arc<RateBudget>> {
+        let map = match registry().lock() {
+            Ok(m) => m,
+            Err(p) => p.into_inner(),
+        };
+        let mut out: Vec<Arc<RateBudget>> = map.values().filter_map(Weak::upgrade).collect();
+        out.sort_by(|a, b| a.key.cmp(&b.key));
+        out
     }
 
     /// The account key.
@@ -290,6 +356,66 @@ impl RateBudget {
         }
     }
 
+    /// A read-only copy of what the budget knows now (see [`BudgetSnapshot`]). Cheap: one
+    /// lock, no waiting.
+    pub fn snapshot(&self) -> BudgetSnapshot {
+        let now = Instant::now();
+        let sliding_used = if self.limits.sliding {
+            let log = match self.log.lock() {
+                Ok(g) => g,
+                Err(p) => p.into_inner(),
+            };
+            let window = self.limits.window;
+            Some(
+                log.entries
+                    .iter()
+                    .filter(|(_, done)| done.is_none_or(|t| t + window > now))
+                    .count(),
+            )
+        } else {
+            None
+        };
+        self.with_bucket(|b| {
+            let requests_left = self.limits.requests.map(|cap| {
+                let local = match sliding_used {
+                    Some(used) => u64::from(cap).saturating_sub(used as u64),
+                    None => {
+                        let rate = f64::from(cap) / self.limits.window.as_secs_f64();
+                        let elapsed = now.saturating_duration_since(b.last).as_secs_f64();
+                        (b.tokens + elapsed * rate)
+                            .min(f64::from(cap))
+                            .max(0.0)
+                            .floor() as u64
+                    }
+                };
+                let reported = b
+                    .reported_left
+                    .filter(|_| b.reset_at.is_none_or(|r| r > now))
+                    .map(|(left, _)| left);
+                let left = reported.map_or(local, |r| r.min(local));
+                u32::try_from(left).unwrap_or(u32::MAX)
+            });
+            BudgetSnapshot {
+                account: self.key.clone(),
+                window_limit: self.limits.requests,
+                window: self.limits.window,
+                requests_left,
+                resets_in: b.reset_at.filter(|r| *r > now).map(|r| r - now),
+                paused_for: b.paused_until.filter(|u| *u > now).map(|u| u - now),
+                last_429: b
+                    .last_429
+                    .map(|(at, wait)| (now.saturating_duration_since(at), wait)),
+            }
+        })
+    }
+
+    /// Records a `429` answer and the wait it asked for (for [`RateBudget::snapshot`]; the
+    /// pause itself is [`RateBudget::pause_for`]).
+    pub fn note_rate_limited(&self, wait: Option<Duration>) {
+        let now = Instant::now();
+        self.with_bucket(|b| b.last_429 = Some((now, wait)));
+    }
+
     /// Pauses every caller of the account for `wait` (a `429`'s `Retry-After`).
     pub fn pause_for(&self, wait: Duration) {
         let until = Instant::now() + wait;
@@ -321,7 +447,12 @@ impl RateBudget {
         let left = num("x-rate-limit-requests-left");
         let reset_ms = num("x-rate-limit-time-reset-ms");
         let left = left?;
-        self.with_bucket(|b| b.tokens = b.tokens.min(left as f64));
+        let now = Instant::now();
+        self.with_bucket(|b| {
+            b.tokens = b.tokens.min(left as f64);
+            b.reported_left = Some((left, now));
+            b.reset_at = reset_ms.map(|ms| now + Duration::from_millis(ms));
+        });
         if left != 0 {
             return None;
         }
@@ -334,6 +465,69 @@ impl RateBudget {
     /// When the account's pause ends, if it is paused.
     pub fn paused_until(&self) -> Option<Instant> {
         self.with_bucket(|b| b.paused_until.filter(|u| *u > Instant::now()))
+    }
+}
+
+#[cfg(test)]
+mod snapshot_tests {
+    use super::*;
+    use http::HeaderValue;
+
+    #[tokio::test(start_paused = true)]
+    async fn a_snapshot_shows_what_is_left_and_the_last_429() {
+        let b = RateBudget::new(
+            "bigcommerce:snap",
+            RateLimits::new(10, Duration::from_secs(30)),
+        );
+        let s = b.snapshot();
+        assert_eq!(s.window_limit, Some(10));
+        assert_eq!(s.requests_left, Some(10));
+        assert_eq!(s.last_429, None);
+        for _ in 0..3 {
+            drop(b.acquire().await);
+        }
+        assert_eq!(b.snapshot().requests_left, Some(7));
+        let mut h = HeaderMap::new();
+        h.insert("x-rate-limit-requests-left", HeaderValue::from_static("2"));
+        h.insert(
+            "x-rate-limit-time-reset-ms",
+            HeaderValue::from_static("5000"),
+        );
+        b.observe(&h);
+        let s = b.snapshot();
+        assert_eq!(s.requests_left, Some(2));
+        assert_eq!(s.resets_in, Some(Duration::from_millis(5000)));
+        b.note_rate_limited(Some(Duration::from_secs(3)));
+        b.pause_for(Duration::from_secs(3));
+        tokio::time::advance(Duration::from_secs(1)).await;
+        let s = b.snapshot();
+        assert_eq!(
+            s.last_429,
+            Some((Duration::from_secs(1), Some(Duration::from_secs(3))))
+        );
+        assert_eq!(s.paused_for, Some(Duration::from_secs(2)));
+        assert_eq!(s.resets_in, Some(Duration::from_secs(4)));
+    }
+
+    #[tokio::test]
+    async fn tracked_accounts_are_those_asked_for_inside() {
+        let outside = RateBudget::shared("track:outside", RateLimits::unlimited());
+        let ((a, b), keys) = track_accounts(async {
+            (
+                RateBudget::shared("track:a", RateLimits::unlimited()),
+                RateBudget::shared("track:b", RateLimits::unlimited()),
+            )
+        })
+        .await;
+        assert_eq!(keys, vec!["track:a".to_string(), "track:b".to_string()]);
+        let all: Vec<String> = RateBudget::shared_budgets()
+            .iter()
+            .map(|b| b.key().to_string())
+            .collect();
+        for k in ["track:a", "track:b", "track:outside"] {
+            assert!(all.iter().any(|x| x == k), "{k} in {all:?}");
+        }
+        drop((a, b, outside));
     }
 }
 

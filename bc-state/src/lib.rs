@@ -16,7 +16,8 @@
 //! `for_connection`): it can neither read nor write another connection's rows.
 //!
 //! Any number of worker processes share a PostgreSQL state database with
-//! [`worker::run_worker`]; `bcsync status` reads [`StateDatabase::status`] ([`JobStatus`]).
+//! [`worker::run_worker`]; `bcsync status` reads [`StateDatabase::status`] ([`JobStatus`]) and
+//! the rate budgets running workers record ([`StateDatabase::budgets`], [`AccountBudget`]).
 //!
 //! Both schemas are migrated by sqlx's migrator when a store opens (`migrations/sqlite`,
 //! `migrations/postgres`, each migration in a transaction); a database migrated by a newer
@@ -31,6 +32,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
+mod budget;
 mod codec;
 mod connection;
 mod credentials;
@@ -44,6 +46,7 @@ use std::sync::Arc;
 
 use bc_core::Result;
 
+pub use budget::AccountBudget;
 pub use connection::{check_connection_name, DEFAULT_CONNECTION, MAX_CONNECTION_NAME};
 pub use migrate::{postgres_schema_version, sqlite_schema_version};
 pub use postgres::{ClaimedUnit, LeaseClock, PostgresOptions, PostgresStateStore, UnitOutcome};
@@ -133,6 +136,24 @@ impl StateDatabase {
         match self {
             StateDatabase::Sqlite(s) => s.status().await,
             StateDatabase::Postgres(p) => p.status().await,
+        }
+    }
+
+    /// Records snapshots of this handle's connection's platform-account rate budgets (one
+    /// row per account, replaced), for `bcsync status`.
+    pub async fn record_budgets(&self, budgets: &[AccountBudget]) -> Result<()> {
+        match self {
+            StateDatabase::Sqlite(s) => s.record_budgets(budgets).await,
+            StateDatabase::Postgres(p) => p.record_budgets(budgets).await,
+        }
+    }
+
+    /// The rate budget snapshots recorded for this handle's connection, by account (none
+    /// when no worker recorded any).
+    pub async fn budgets(&self) -> Result<Vec<AccountBudget>> {
+        match self {
+            StateDatabase::Sqlite(s) => s.budgets().await,
+            StateDatabase::Postgres(p) => p.budgets().await,
         }
     }
 

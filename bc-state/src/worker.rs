@@ -43,7 +43,7 @@
 //! progress end and records them, and returns. Dropping the future instead aborts the runs
 //! (their leases lapse after their TTL, as a killed worker's do).
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -73,6 +73,12 @@ pub struct WorkerOptions {
     pub retry_in: Duration,
     /// How often an idle worker looks for due units.
     pub poll: Duration,
+    /// The connections whose units this worker claims (`None`: every connection in the
+    /// database). A program that has the settings of some connections only names them here.
+    pub connections: Option<Vec<String>>,
+    /// Per (connection, job): how long after a run that ended well it is due again (the
+    /// connection's settings' intervals); units not named use [`WorkerOptions::interval`].
+    pub intervals: BTreeMap<(String, String), Duration>,
 }
 
 impl WorkerOptions {
@@ -87,6 +93,8 @@ impl WorkerOptions {
             interval: Duration::from_secs(60),
             retry_in: Duration::from_secs(30),
             poll: Duration::from_secs(1),
+            connections: None,
+            intervals: BTreeMap::new(),
         }
     }
 
@@ -127,7 +135,9 @@ enum Ended {
     DatabaseError,
 }
 
-type Engines = Arc<Mutex<HashMap<String, Arc<Engine>>>>;
+/// The engines made, one per connection; a connection's cell is filled once even when
+/// several of its units start at once (the first makes it, the others wait for it).
+type Engines = Arc<Mutex<HashMap<String, Arc<tokio::sync::OnceCell<Arc<Engine>>>>>>;
 
 /// Runs the worker loop until `stop` completes (see the module documentation).
 ///
@@ -171,7 +181,10 @@ where
     let mut stopping = false;
     loop {
         while !stopping && tasks.len() < options.max_units {
-            match store.claim_unit(&owner, options.lease_ttl).await {
+            match store
+                .claim_unit_among(&owner, options.lease_ttl, options.connections.as_deref())
+                .await
+            {
                 Ok(Some(unit)) => {
                     summary.claimed += 1;
                     let tenant = match store.for_connection(&unit.connection) {
@@ -263,7 +276,11 @@ where
         Err(e) => failure(format!("cannot make the engine: {e}")),
     };
     let next = if outcome.ok {
-        options.interval
+        options
+            .intervals
+            .get(&(unit.connection.clone(), unit.job.clone()))
+            .copied()
+            .unwrap_or(options.interval)
     } else {
         options.retry_in
     };
@@ -293,16 +310,15 @@ where
     C: Fn(PostgresStateStore) -> F + Send + Sync + 'static,
     F: Future<Output = Result<Arc<Engine>>> + Send + 'static,
 {
-    if let Some(e) = lock(engines).get(&unit.connection) {
-        return Ok((Arc::clone(e), false));
-    }
-    let engine = connect(tenant).await?;
-    let kept = Arc::clone(
-        lock(engines)
-            .entry(unit.connection.clone())
-            .or_insert(engine),
-    );
-    Ok((kept, true))
+    let cell = Arc::clone(lock(engines).entry(unit.connection.clone()).or_default());
+    let mut made = false;
+    let engine = cell
+        .get_or_try_init(|| {
+            made = true;
+            connect(tenant)
+        })
+        .await?;
+    Ok((Arc::clone(engine), made))
 }
 
 /// The outcome of an engine run: ok when it ended without an error, a failed item, an

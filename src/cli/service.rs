@@ -22,7 +22,50 @@ pub fn load(path: &Path) -> CliResult<Settings> {
             path.display()
         ))
     })?;
-    Settings::from_toml_str(&text).map_err(|e| CliError::config(format!("{}: {e}", path.display())))
+    let mut settings = Settings::from_toml_str(&text)
+        .map_err(|e| CliError::config(format!("{}: {e}", path.display())))?;
+    apply_connection(&mut settings, super::connection_override())
+        .map_err(|e| CliError::config(format!("{}: {e}", path.display())))?;
+    Ok(settings)
+}
+
+/// Puts the connection chosen on the command line (`chosen`, from `--connection`) into
+/// `settings.state.connection`, and checks the name either way (an error names where it came
+/// from, in the words of the other settings errors).
+pub fn apply_connection(settings: &mut Settings, chosen: Option<String>) -> Result<(), String> {
+    let (from_flag, name) = match chosen {
+        Some(name) => (true, name),
+        None => match &settings.state.connection {
+            Some(name) => (false, name.clone()),
+            None => return Ok(()),
+        },
+    };
+    if bc_state::check_connection_name(&name).is_err() {
+        let why = format!(
+            "expected a connection name: 1 to {} letters, digits, `-`, `_` or `.`",
+            bc_state::MAX_CONNECTION_NAME
+        );
+        return Err(if from_flag {
+            format!(
+                "`--connection` {name:?} (or {}): {why}",
+                super::CONNECTION_ENV
+            )
+        } else {
+            format!("setting `state.connection` = {name:?}: {why}")
+        });
+    }
+    settings.state.connection = Some(name);
+    Ok(())
+}
+
+/// The connection the settings name (`state.connection`, or `--connection`), else the
+/// store's default.
+pub fn connection_of(settings: &Settings) -> &str {
+    settings
+        .state
+        .connection
+        .as_deref()
+        .unwrap_or(bc_state::DEFAULT_CONNECTION)
 }
 
 /// `bcsync check`: the settings file parses, names platforms this build has, each section
@@ -50,21 +93,23 @@ pub async fn check(config: &Path, online: bool, json: bool) -> CliResult {
 /// The state store the settings name (an SQLite file or a `postgres://` database).
 pub async fn open_state(settings: &Settings) -> CliResult<Arc<dyn StateStore>> {
     let url = &settings.state.url;
-    bc_state::connect(url).await.map_err(|e| {
-        let exit = match e.kind() {
-            bc_core::ErrorKind::Config | bc_core::ErrorKind::Unsupported => Exit::Config,
-            bc_core::ErrorKind::Unauthenticated | bc_core::ErrorKind::Forbidden => Exit::Auth,
-            _ => Exit::Unavailable,
-        };
-        CliError::new(
-            exit,
-            format!(
-                "cannot open the state store `{}` (setting `state.url`): {}",
-                redact_url(url),
-                redact_text(&e.to_string(), url)
-            ),
-        )
-    })
+    bc_state::connect_as(url, connection_of(settings))
+        .await
+        .map_err(|e| {
+            let exit = match e.kind() {
+                bc_core::ErrorKind::Config | bc_core::ErrorKind::Unsupported => Exit::Config,
+                bc_core::ErrorKind::Unauthenticated | bc_core::ErrorKind::Forbidden => Exit::Auth,
+                _ => Exit::Unavailable,
+            };
+            CliError::new(
+                exit,
+                format!(
+                    "cannot open the state store `{}` (setting `state.url`): {}",
+                    redact_url(url),
+                    redact_text(&e.to_string(), url)
+                ),
+            )
+        })
 }
 
 /// `text` with the password of `url`, if any, replaced by `******` (a driver's error may
@@ -106,9 +151,33 @@ pub fn context(config: &Path, settings: &Settings, state: Arc<dyn StateStore>) -
 /// Connects to both platforms (through the registry) and the state store, and checks the
 /// statuses the settings name against the storefront's.
 pub async fn connect(config: &Path, settings: &Settings) -> CliResult<Engine> {
-    let registry = registry();
     let state = open_state(settings).await?;
-    let ctx = context(config, settings, state.clone());
+    connect_on(
+        config,
+        settings,
+        state,
+        bc_engine::EngineOptions::default(),
+        None,
+    )
+    .await
+}
+
+/// [`connect`] on a state store handle already open (bound to the settings' connection), with
+/// engine `options` (a worker's identity as lease owner) and, when given, an HTTP transport
+/// shared by every connection of the process (one connection pool and TLS setup instead of
+/// one per platform client).
+pub async fn connect_on(
+    config: &Path,
+    settings: &Settings,
+    state: Arc<dyn StateStore>,
+    options: bc_engine::EngineOptions,
+    transport: Option<Arc<dyn bc_http::HttpTransport>>,
+) -> CliResult<Engine> {
+    let registry = registry();
+    let mut ctx = context(config, settings, state.clone());
+    if let Some(t) = transport {
+        ctx = ctx.with_transport(t);
+    }
     let sf = registry
         .storefront(&settings.storefront, ctx.clone())
         .await
@@ -161,7 +230,13 @@ pub async fn connect(config: &Path, settings: &Settings) -> CliResult<Engine> {
             ),
             _ => CliError::core("ledger", &e),
         })?;
-    Ok(Engine::new(sf, lg, state, settings.clone()))
+    Ok(Engine::with_options(
+        sf,
+        lg,
+        state,
+        settings.clone(),
+        options,
+    ))
 }
 
 /// The credential keys of a section, for "check …" hints (`storefront.access_token`, …).
@@ -347,7 +422,38 @@ pub async fn run(config: &Path, listen: Option<std::net::SocketAddr>) -> CliResu
         // Refuse a reachable address without secrets before connecting anywhere.
         super::listen::server_config(&settings, addr)?;
     }
-    let engine = Arc::new(connect(config, &settings).await?);
+    let state = open_state(&settings).await?;
+    let options = bc_engine::EngineOptions::default();
+    let owner = format!("{}#{}", options.owner, std::process::id());
+    let (engine, accounts) =
+        bc_http::rate::track_accounts(connect_on(config, &settings, state, options, None)).await;
+    let engine = Arc::new(engine?);
+    // The rate budgets for `bcsync status`, every few seconds.
+    let (budgets_stop, budgets_rx) = tokio::sync::watch::channel(false);
+    let recorder = {
+        let db = bc_state::StateDatabase::open(&settings.state.url)
+            .await
+            .and_then(|db| db.for_connection(connection_of(&settings)));
+        match db {
+            Ok(db) => {
+                let made: MadeList = Arc::new(std::sync::Mutex::new(vec![Made {
+                    connection: db.connection().to_string(),
+                    owner,
+                    engine: Arc::clone(&engine),
+                    accounts,
+                }]));
+                Some(tokio::spawn(async move {
+                    record_budgets_every(db.clone(), Arc::clone(&made), budgets_rx).await;
+                    record_budgets_once(&db, &made).await;
+                    db.close().await;
+                }))
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot open the state store to record rate budgets");
+                None
+            }
+        }
+    };
     let intervals = Scheduler::intervals_from(&settings);
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let (scheduler, handle) = Scheduler::new(engine.clone(), intervals.clone());
@@ -407,6 +513,10 @@ pub async fn run(config: &Path, listen: Option<std::net::SocketAddr>) -> CliResu
     }
     if let Some(server) = server {
         let _ = server.shutdown().await;
+    }
+    let _ = budgets_stop.send(true);
+    if let Some(recorder) = recorder {
+        let _ = recorder.await;
     }
     if !task.is_finished() {
         match task.await {
@@ -778,4 +888,433 @@ pub async fn audit(config: &Path, json: bool) -> CliResult {
     }
     outln!("{report}");
     Ok(())
+}
+
+/// `bcsync run`'s options.
+#[derive(Clone, Debug, clap::Args)]
+pub struct RunArgs {
+    /// The settings file; repeat it to serve several connections in one process (each file
+    /// one connection, named by its `state.connection`, all with the same `state.url`).
+    #[arg(long, default_value = "bcsync.toml")]
+    pub config: Vec<std::path::PathBuf>,
+    /// A folder of settings files (`*.toml`), each one connection (instead of `--config`).
+    #[arg(long, conflicts_with = "config")]
+    pub configs: Option<std::path::PathBuf>,
+    /// Workers in this process. Several workers, or several settings files, need a PostgreSQL
+    /// state database: workers claim (connection, job) units there, so N processes with the
+    /// same files share the work the same way.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub workers: u16,
+    /// Serve webhooks (`/webhooks/bigcommerce`, `/webhooks/qbo`), `/healthz`, `/readyz` and
+    /// `/metrics` on this address (e.g. `127.0.0.1:8080`; another address needs the webhook
+    /// secrets set). One settings file and one worker only. Off when not given.
+    #[arg(long)]
+    pub listen: Option<std::net::SocketAddr>,
+}
+
+/// `bcsync run` with its options. One settings file and one worker on SQLite (or with
+/// `--listen`) is the service of [`run`]; on PostgreSQL, or with several files or workers,
+/// [`run_workers`] claims (connection, job) units, so that N processes of one worker and one
+/// process of N workers share the work the same way.
+pub async fn run_service(args: RunArgs) -> CliResult {
+    let files = settings_files(&args)?;
+    if let [one] = files.as_slice() {
+        if args.workers == 1 {
+            let settings = load(one)?;
+            if args.listen.is_some() || !bc_state::is_postgres_url(&settings.state.url) {
+                return run(one, args.listen).await;
+            }
+        }
+    }
+    if args.listen.is_some() {
+        return Err(CliError::new(
+            Exit::Usage,
+            "`--listen` serves one connection with one worker: give one `--config` and no `--workers`",
+        ));
+    }
+    run_workers(&files, usize::from(args.workers)).await
+}
+
+/// The settings files `run` was given: `--configs DIR`'s `*.toml` (sorted), else `--config`.
+fn settings_files(args: &RunArgs) -> CliResult<Vec<std::path::PathBuf>> {
+    let Some(dir) = &args.configs else {
+        return Ok(args.config.clone());
+    };
+    let entries = std::fs::read_dir(dir).map_err(|e| {
+        CliError::config(format!(
+            "cannot read the settings folder {} (`--configs`): {e}",
+            dir.display()
+        ))
+    })?;
+    let mut files: Vec<std::path::PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    files.sort();
+    if files.is_empty() {
+        return Err(CliError::config(format!(
+            "no settings files (`*.toml`) in {} (`--configs`)",
+            dir.display()
+        )));
+    }
+    Ok(files)
+}
+
+/// How often a worker process writes its accounts' rate budgets to the state database.
+pub const BUDGET_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// One connection `run --workers` serves: its settings file and settings.
+struct Served {
+    path: std::path::PathBuf,
+    settings: Settings,
+}
+
+/// An engine a worker made, with the platform accounts connecting it touched.
+struct Made {
+    connection: String,
+    owner: String,
+    engine: Arc<Engine>,
+    accounts: Vec<String>,
+}
+
+type MadeList = Arc<std::sync::Mutex<Vec<Made>>>;
+
+fn lock_made(m: &std::sync::Mutex<Vec<Made>>) -> std::sync::MutexGuard<'_, Vec<Made>> {
+    match m.lock() {
+        Ok(g) => g,
+        Err(p) => p.into_inner(),
+    }
+}
+
+/// The stable identity of worker `i` of this host: `<host>-w<i>` (the host as the single
+/// `run` names itself in leases), so that a restarted process's worker `i` is the same worker.
+fn worker_identity(i: usize) -> String {
+    let host = std::env::var("HOSTNAME")
+        .ok()
+        .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
+        .map(|h| h.trim().replace('#', "-"))
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "local".into());
+    format!("{host}-w{i}")
+}
+
+/// Reads the settings files of a `run --workers` and checks that they make one fleet: one
+/// PostgreSQL state database, one connection per file.
+fn fleet_settings(
+    files: &[std::path::PathBuf],
+    workers: usize,
+) -> CliResult<(String, Vec<(String, Served)>)> {
+    if files.len() > 1 && super::connection_override().is_some() {
+        return Err(CliError::new(
+            Exit::Usage,
+            "`--connection` names one connection: with several settings files each names its own (`state.connection`)",
+        ));
+    }
+    let mut served: Vec<(String, Served)> = Vec::with_capacity(files.len());
+    let mut url: Option<(String, &std::path::Path)> = None;
+    for f in files {
+        let settings = load(f)?;
+        registry()
+            .check(&settings)
+            .map_err(|e| CliError::core(&f.display().to_string(), &e))?;
+        match &url {
+            None => url = Some((settings.state.url.clone(), f.as_path())),
+            Some((u, first)) if *u != settings.state.url => {
+                return Err(CliError::config(format!(
+                    "{}: setting `state.url` = {:?} is not {}'s {:?}: every settings file of one `run` names the same state database",
+                    f.display(),
+                    redact_url(&settings.state.url),
+                    first.display(),
+                    redact_url(u)
+                )))
+            }
+            Some(_) => {}
+        }
+        let name = connection_of(&settings).to_string();
+        if let Some((_, other)) = served.iter().find(|(n, _)| *n == name) {
+            return Err(CliError::config(format!(
+                "{} and {} are both the connection `{name}` (setting `state.connection`): give each settings file its own",
+                other.path.display(),
+                f.display()
+            )));
+        }
+        served.push((
+            name,
+            Served {
+                path: f.clone(),
+                settings,
+            },
+        ));
+    }
+    let Some((url, _)) = url else {
+        return Err(CliError::new(Exit::Usage, "no settings file given"));
+    };
+    if !bc_state::is_postgres_url(&url) {
+        return Err(CliError::config(format!(
+            "setting `state.url` = {:?}: `run` with {workers} worker(s) and {} settings file(s) needs a PostgreSQL state database (`postgres://…`), where workers claim (connection, job) units; an SQLite file serves one `run` of one settings file with one worker",
+            redact_url(&url),
+            files.len()
+        )));
+    }
+    Ok((url, served))
+}
+
+/// `bcsync run --workers N` (or several settings files): N workers in this process claim the
+/// (connection, job) units of the given connections from the PostgreSQL state database
+/// ([`bc_state::worker::run_worker`]) and run them; N processes with the same files behave the
+/// same. Every few seconds the platform accounts' rate budgets are written for `status`.
+/// SIGTERM or Ctrl-C: no new unit, every run finishes its current write, records its end and
+/// releases its lease; a second signal stops at once.
+pub async fn run_workers(files: &[std::path::PathBuf], workers: usize) -> CliResult {
+    use bc_state::worker::{run_worker, WorkerOptions};
+
+    let (url, served) = fleet_settings(files, workers)?;
+    let mut options = bc_state::PostgresOptions::default();
+    options.max_connections = u32::try_from(8 + 2 * workers).unwrap_or(u32::MAX);
+    let db = bc_state::PostgresStateStore::connect_with(&url, &options)
+        .await
+        .map_err(|e| {
+            CliError::new(
+                Exit::of_kind(e.kind()),
+                format!(
+                    "cannot open the state store `{}` (setting `state.url`): {}",
+                    redact_url(&url),
+                    redact_text(&e.to_string(), &url)
+                ),
+            )
+        })?;
+    let mut intervals = std::collections::BTreeMap::new();
+    for (name, s) in &served {
+        let jobs = Scheduler::intervals_from(&s.settings);
+        let names: Vec<&str> = jobs.keys().map(|j| j.as_str()).collect();
+        db.for_connection(name)
+            .map_err(|e| CliError::core(&format!("connection `{name}`"), &e))?
+            .register_units(&names)
+            .await
+            .map_err(|e| CliError::core(&format!("cannot register the jobs of `{name}`"), &e))?;
+        for (job, every) in jobs {
+            intervals.insert((name.clone(), job.as_str().to_string()), every);
+        }
+    }
+    let names: Vec<String> = served.iter().map(|(n, _)| n.clone()).collect();
+    let served: Arc<std::collections::HashMap<String, Served>> =
+        Arc::new(served.into_iter().collect());
+    let made: MadeList = Arc::default();
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    // One HTTP client for every connection and worker of the process (reqwest's pool is per
+    // host; a client per platform connection costs its TLS setup and pool many times over).
+    let transport: Arc<dyn bc_http::HttpTransport> = Arc::new(
+        bc_http::ReqwestTransport::new()
+            .map_err(|e| CliError::core("cannot make the HTTP client", &e))?,
+    );
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 1..=workers {
+        let mut o = WorkerOptions::new(worker_identity(i));
+        o.connections = Some(names.clone());
+        o.intervals = intervals.clone();
+        let identity = o.identity.clone();
+        let owner = o.lease_owner();
+        let ttl = o.lease_ttl;
+        let served = Arc::clone(&served);
+        let made = Arc::clone(&made);
+        let transport = Arc::clone(&transport);
+        let stopping = stop_rx.clone();
+        let connect = move |tenant: bc_state::PostgresStateStore| {
+            let served = Arc::clone(&served);
+            let made = Arc::clone(&made);
+            let identity = identity.clone();
+            let owner = owner.clone();
+            let transport = Arc::clone(&transport);
+            let stopping = stopping.clone();
+            async move {
+                let name = tenant.connection().to_string();
+                let Some(s) = served.get(&name) else {
+                    return Err(bc_core::Error::new(
+                        bc_core::ErrorKind::Config,
+                        format!("no settings file of this `run` is the connection `{name}`"),
+                    ));
+                };
+                let options = bc_engine::EngineOptions {
+                    owner: identity,
+                    lease_ttl: ttl,
+                    ..bc_engine::EngineOptions::default()
+                };
+                let (engine, accounts) = bc_http::rate::track_accounts(connect_on(
+                    &s.path,
+                    &s.settings,
+                    Arc::new(tenant),
+                    options,
+                    Some(transport),
+                ))
+                .await;
+                let engine = Arc::new(engine.map_err(|e| {
+                    bc_core::Error::new(
+                        match e.exit {
+                            Exit::Config | Exit::Usage => bc_core::ErrorKind::Config,
+                            Exit::Auth => bc_core::ErrorKind::Unauthenticated,
+                            _ => bc_core::ErrorKind::Unavailable,
+                        },
+                        format!("{}: {}", s.path.display(), e.message),
+                    )
+                })?);
+                if *stopping.borrow() {
+                    // Made while the process was stopping: its run takes no item.
+                    engine.stop();
+                }
+                tracing::info!(connection = %name, worker = %owner, accounts = ?accounts, "connected");
+                lock_made(&made).push(Made {
+                    connection: name,
+                    owner,
+                    engine: Arc::clone(&engine),
+                    accounts,
+                });
+                Ok(engine)
+            }
+        };
+        let mut rx = stop_rx.clone();
+        let stop = async move {
+            let _ = rx.wait_for(|s| *s).await;
+        };
+        tasks.spawn(run_worker(db.clone(), o, connect, stop));
+    }
+    let budgets_db = bc_state::StateDatabase::Postgres(db.clone());
+    let recorder = tokio::spawn(record_budgets_every(
+        budgets_db.clone(),
+        Arc::clone(&made),
+        stop_rx.clone(),
+    ));
+    tracing::info!(workers, connections = ?names, "running; Ctrl-C or SIGTERM to stop");
+    let mut stopping = false;
+    let mut failed: Option<String> = None;
+    loop {
+        tokio::select! {
+            signal = stop_signal() => {
+                if stopping {
+                    tracing::warn!(%signal, "second stop signal: stopping now");
+                    tasks.abort_all();
+                    break;
+                }
+                tracing::info!(%signal, "stopping after the current writes");
+                stopping = true;
+                let _ = stop_tx.send(true);
+                for m in lock_made(&made).iter() {
+                    m.engine.stop();
+                }
+            }
+            done = tasks.join_next() => match done {
+                None => break,
+                Some(Ok(Ok(summary))) => tracing::info!(?summary, "worker stopped"),
+                Some(Ok(Err(e))) => {
+                    failed.get_or_insert_with(|| format!("a worker stopped: {e}"));
+                    let _ = stop_tx.send(true);
+                }
+                Some(Err(e)) if e.is_cancelled() => {}
+                Some(Err(e)) => {
+                    failed.get_or_insert_with(|| format!("a worker stopped abnormally: {e}"));
+                    let _ = stop_tx.send(true);
+                }
+            },
+        }
+    }
+    let _ = stop_tx.send(true);
+    let _ = recorder.await;
+    record_budgets_once(&budgets_db, &made).await;
+    db.close().await;
+    tracing::info!("stopped");
+    match failed {
+        Some(why) => Err(why.into()),
+        None => Ok(()),
+    }
+}
+
+/// Writes the rate budgets every [`BUDGET_EVERY`] until `stop` turns true (off the request
+/// path: a snapshot is one lock per account).
+async fn record_budgets_every(
+    db: bc_state::StateDatabase,
+    made: MadeList,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
+    let mut tick = tokio::time::interval(BUDGET_EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        let stopped = tokio::select! {
+            _ = tick.tick() => false,
+            r = stop.wait_for(|s| *s) => r.is_ok() || r.is_err(),
+        };
+        if stopped {
+            return;
+        }
+        record_budgets_once(&db, &made).await;
+    }
+}
+
+/// One snapshot of every connection's accounts' budgets, written per connection.
+async fn record_budgets_once(db: &bc_state::StateDatabase, made: &MadeList) {
+    let now = chrono::Utc::now();
+    let budgets: std::collections::HashMap<String, bc_http::BudgetSnapshot> =
+        bc_http::RateBudget::shared_budgets()
+            .iter()
+            .map(|b| (b.key().to_string(), b.snapshot()))
+            .collect();
+    // Per connection once (several workers may have made an engine of it; the budgets are
+    // the process's, shared by all of them).
+    let mut per_connection: std::collections::BTreeMap<String, Vec<bc_state::AccountBudget>> =
+        std::collections::BTreeMap::new();
+    for m in lock_made(made).iter() {
+        if per_connection.contains_key(&m.connection) {
+            continue;
+        }
+        let rows = m
+            .accounts
+            .iter()
+            .filter_map(|a| budgets.get(a))
+            .map(|b| account_budget(&m.connection, &m.owner, b, now))
+            .collect();
+        per_connection.insert(m.connection.clone(), rows);
+    }
+    for (connection, rows) in per_connection {
+        if rows.is_empty() {
+            continue;
+        }
+        let written = match db.for_connection(&connection) {
+            Ok(h) => h.record_budgets(&rows).await,
+            Err(e) => Err(e),
+        };
+        if let Err(e) = written {
+            tracing::warn!(%connection, error = %e, "cannot record the rate budgets");
+        }
+    }
+}
+
+/// A budget snapshot as the state database keeps it (times made absolute at `now`).
+pub fn account_budget(
+    connection: &str,
+    worker: &str,
+    b: &bc_http::BudgetSnapshot,
+    now: chrono::DateTime<chrono::Utc>,
+) -> bc_state::AccountBudget {
+    let after = |d: std::time::Duration| {
+        chrono::Duration::from_std(d)
+            .ok()
+            .and_then(|d| now.checked_add_signed(d))
+    };
+    let before = |d: std::time::Duration| {
+        chrono::Duration::from_std(d)
+            .ok()
+            .and_then(|d| now.checked_sub_signed(d))
+    };
+    let ms = |d: std::time::Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
+    bc_state::AccountBudget {
+        connection: connection.to_string(),
+        account: b.account.clone(),
+        worker: worker.to_string(),
+        window_limit: b.window_limit,
+        window_ms: ms(b.window),
+        requests_left: b.requests_left,
+        resets_at: b.resets_in.and_then(after),
+        paused_until: b.paused_for.and_then(after),
+        last_429_at: b.last_429.and_then(|(ago, _)| before(ago)),
+        last_429_wait_ms: b.last_429.and_then(|(_, w)| w.map(ms)),
+        observed_at: now,
+    }
 }

@@ -85,3 +85,53 @@ pub fn sandbox_settings(dir: &Path, base_url: &str, extra_storefront: &str) -> S
             ),
         )
 }
+
+/// The variable naming the test PostgreSQL server (as in bc-state's tests).
+pub const PG_VAR: &str = "BCSYNC_TEST_POSTGRES_URL";
+
+/// A `state.url` on the test PostgreSQL server whose tables live in a fresh schema of their
+/// own (created and migrated here; the URL sets `search_path` to it), or `None` after printing
+/// the skip notice when no server is configured.
+pub fn pg_state_url(test: &str) -> Option<String> {
+    let url = match std::env::var(PG_VAR) {
+        Ok(url) if !url.is_empty() => url,
+        _ => {
+            println!("SKIPPED: no PostgreSQL (set {PG_VAR})");
+            return None;
+        }
+    };
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    let schema = format!("cli_{test}_{}_{nanos}", std::process::id());
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    rt.block_on(async {
+        let mut o = bcsync::state::PostgresOptions::default();
+        o.schema = Some(schema.clone());
+        o.max_connections = 1;
+        bcsync::state::PostgresStateStore::connect_with(&url, &o)
+            .await
+            .expect("connect to the test PostgreSQL")
+            .close()
+            .await;
+    });
+    let sep = if url.contains('?') { '&' } else { '?' };
+    Some(format!("{url}{sep}options[search_path]={schema}"))
+}
+
+/// `settings` (as [`sandbox_settings`] writes them) with the state store at `state_url` and,
+/// when given, the connection `connection`.
+pub fn with_state(settings: &str, state_url: &str, connection: Option<&str>) -> String {
+    let start = settings
+        .find("[state]\nurl = \"")
+        .expect("a [state] section");
+    let line_end = settings[start + 8..]
+        .find('\n')
+        .map_or(settings.len(), |i| start + 8 + i);
+    let mut section = format!("[state]\nurl = \"{state_url}\"");
+    if let Some(c) = connection {
+        section.push_str(&format!("\nconnection = \"{c}\""));
+    }
+    format!("{}{}{}", &settings[..start], section, &settings[line_end..])
+}

@@ -16,6 +16,7 @@
 //!   [`LeaseClock::Database`] (the default), so workers with skewed clocks agree on expiry.
 //!   Other times (journal, exceptions, log) are the caller's, as the trait documents.
 
+mod budgets;
 mod rows;
 mod store;
 mod units;

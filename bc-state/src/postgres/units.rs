@@ -69,6 +69,19 @@ impl PostgresStateStore {
     /// This crosses connections on purpose (it hands out work); the run itself goes through
     /// a handle bound to the claimed connection.
     pub async fn claim_unit(&self, worker: &str, ttl: Duration) -> Result<Option<ClaimedUnit>> {
+        self.claim_unit_among(worker, ttl, None).await
+    }
+
+    /// [`PostgresStateStore::claim_unit`] among the units of `connections` only (`None`: of
+    /// every connection): a worker that can serve only some connections (it has their
+    /// settings) never claims another's units, which other workers serve.
+    pub async fn claim_unit_among(
+        &self,
+        worker: &str,
+        ttl: Duration,
+        connections: Option<&[String]>,
+    ) -> Result<Option<ClaimedUnit>> {
+        let among: Option<Vec<String>> = connections.map(<[String]>::to_vec);
         for _ in 0..CLAIM_ATTEMPTS {
             let mut tx = self.pool.begin().await.map_err(db("claim unit"))?;
             let picked = sqlx::query(
@@ -76,10 +89,12 @@ impl PostgresStateStore {
                  LEFT JOIN leases l ON l.connection = u.connection AND l.name = 'job:' || u.job
                  WHERE u.due_at <= now()
                    AND (l.connection IS NULL OR l.owner = '' OR l.expires_at <= now())
+                   AND ($1::text[] IS NULL OR u.connection = ANY($1::text[]))
                  ORDER BY u.due_at, u.connection, u.job
                  LIMIT 1
                  FOR UPDATE OF u SKIP LOCKED",
             )
+            .bind(among.clone())
             .fetch_optional(&mut *tx)
             .await
             .map_err(db("claim unit"))?;

@@ -1,6 +1,7 @@
 //! The SQLite state store: one file in WAL mode, no server. Several connections (tenants) may
 //! share a file; a handle reads and writes only its own connection's rows.
 
+mod budgets;
 mod rows;
 mod store;
 
