@@ -95,6 +95,7 @@ fn faults(seed: u64) -> FaultPlan {
         hang_rate: 0.0,
         latency_ms: 0,
         hang_ms: 0,
+        answers_kept: Vec::new(),
     }
 }
 

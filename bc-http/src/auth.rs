@@ -484,8 +484,11 @@ impl TokenCache {
                 response.body(),
                 &default_classifier(),
             );
-            // A refused refresh token is not a bad request: the account must reconnect.
-            let err = if response.status().is_client_error() {
+            // A refused refresh token is not a bad request: the account must reconnect. A
+            // throttled (429) or timed-out (408) refresh is not a refusal: it stays temporary.
+            let refused = response.status().is_client_error()
+                && !matches!(response.status().as_u16(), 408 | 429);
+            let err = if refused {
                 let fix = self
                     .config
                     .refresh_token_setting

@@ -406,3 +406,18 @@ async fn a_rotated_refresh_token_is_saved_even_when_the_store_is_busy_for_a_whil
         "every busy answer was met"
     );
 }
+
+#[tokio::test]
+async fn a_throttled_refresh_is_temporary_not_a_refused_token() {
+    let m = mock(vec![]);
+    *m.token_status.lock().unwrap() = vec![429];
+    let rotated = Arc::new(Mutex::new(Vec::new()));
+    let (_client, cache) = oauth(&m, "t:oauth-429", rotated);
+    let err = cache.access_token().await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::RateLimited, "{err}");
+    assert!(err.is_temporary(), "{err}");
+    assert!(!err.to_string().contains("refused"), "{err}");
+    // The next attempt refreshes with the same refresh token, which still works.
+    cache.access_token().await.unwrap();
+    assert_eq!(m.refreshes(), 1);
+}

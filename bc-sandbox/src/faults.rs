@@ -46,6 +46,13 @@ pub struct FaultPlan {
     pub latency_ms: u64,
     /// How long a hung response is held back (milliseconds).
     pub hang_ms: u64,
+    /// Path prefixes whose answers are never lost: there the faults that apply a request and
+    /// then lose its answer (commit-then-fail, commit-then-reset, hangs) are served normally,
+    /// while error statuses and resets before the handler still apply. For an OAuth token
+    /// endpoint with rotating refresh tokens: a lost answer there has rotated the token that
+    /// was used and lost its successor, which no client can recover from (the account must
+    /// be authorised again); a run that measures the rest needs those answers kept.
+    pub answers_kept: Vec<String>,
 }
 
 impl FaultPlan {
@@ -66,6 +73,7 @@ impl FaultPlan {
             hang_rate: rate * 0.1,
             latency_ms: 0,
             hang_ms: 10_000,
+            answers_kept: Vec::new(),
         }
     }
 }
@@ -308,7 +316,18 @@ where
             if crate::is_sandbox_path(req.uri().path()) {
                 return inner.call(req).await;
             }
-            let fault = injector.next(req.method());
+            let mut fault = injector.next(req.method());
+            if matches!(
+                fault,
+                Fault::CommitThenFail | Fault::CommitThenReset | Fault::Hang
+            ) && injector
+                .plan()
+                .answers_kept
+                .iter()
+                .any(|p| req.uri().path().starts_with(p.as_str()))
+            {
+                fault = Fault::None;
+            }
             let latency = injector.plan().latency_ms;
             if latency > 0 {
                 tokio::time::sleep(Duration::from_millis(latency)).await;

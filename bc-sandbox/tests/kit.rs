@@ -160,6 +160,36 @@ async fn commit_then_fail_applies_the_write_only_on_writes() {
 }
 
 #[tokio::test]
+async fn answers_kept_paths_never_lose_an_answer_but_still_get_errors_before_the_handler() {
+    let t = toy(FaultPlan {
+        seed: 5,
+        commit_then_fail_rate: 0.5,
+        hang_rate: 0.5,
+        hang_ms: 10,
+        answers_kept: vec!["/items".into()],
+        ..FaultPlan::none()
+    });
+    for _ in 0..20 {
+        assert_eq!(outcome(&t.router, Method::POST, "/items").await, Some(201));
+    }
+    assert_eq!(t.writes.load(Ordering::SeqCst), 20);
+    // Errors before the handler still apply there.
+    t.faults.set_plan(FaultPlan {
+        seed: 5,
+        error_rate: 1.0,
+        answers_kept: vec!["/items".into()],
+        ..FaultPlan::none()
+    });
+    let status = outcome(&t.router, Method::POST, "/items").await;
+    assert!(status.is_some_and(|s| s >= 429), "{status:?}");
+    assert_eq!(
+        t.writes.load(Ordering::SeqCst),
+        20,
+        "refused before the handler"
+    );
+}
+
+#[tokio::test]
 async fn hang_runs_the_handler_then_answers() {
     let t = toy(FaultPlan {
         seed: 3,

@@ -30,6 +30,8 @@ pub struct MockState {
     pub token_prefix: Mutex<String>,
     pub valid_token: Mutex<Option<String>>,
     pub token_fails: Mutex<bool>,
+    /// Answer the next token requests with this status (a throttle, an outage), once each.
+    pub token_status: Mutex<Vec<u16>>,
 }
 
 pub type Mock = Arc<MockState>;
@@ -59,6 +61,13 @@ async fn token(State(m): State<Mock>, headers: HeaderMap, body: Bytes) -> Respon
         .get("authorization")
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("Basic ")));
+    if let Some(status) = m.token_status.lock().unwrap().pop() {
+        return Response::builder()
+            .status(status)
+            .header("retry-after", "1")
+            .body(Body::from(r#"{"error":"throttled"}"#))
+            .unwrap();
+    }
     if *m.token_fails.lock().unwrap() {
         return Response::builder()
             .status(400)

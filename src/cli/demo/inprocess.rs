@@ -173,7 +173,7 @@ pub(super) async fn run(args: DemoArgs) -> Result<Summary, String> {
             let ledger = QboLedger::connect(options, Arc::new(RouterTransport::new(qbo.router())))
                 .await
                 .map_err(err("connect to the QuickBooks Online sandbox"))?;
-            qbo.set_fault_plan(fault_plan(2));
+            qbo.set_fault_plan(super::kills::qbo_plan(fault_plan(2)));
             LedgerSide::Qbo {
                 sandbox: qbo,
                 ledger: Arc::new(ledger),
