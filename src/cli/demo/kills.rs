@@ -725,6 +725,16 @@ pub(super) async fn run(args: DemoArgs) -> Result<Summary, String> {
     Ok(summary)
 }
 
+/// The QuickBooks Online sandbox's faults, with the OAuth token endpoint's answers kept: its
+/// refresh tokens rotate (the one used dies at once), so an answer lost after a refresh leaves
+/// no working token for any client — the merchant must run `bcsync connect qbo` again, which
+/// bcsync reports as exit 5 naming the setting. The demo measures the rest; 429s, 5xx and
+/// resets before the handler still hit the token endpoint.
+pub(super) fn qbo_plan(mut plan: FaultPlan) -> FaultPlan {
+    plan.answers_kept = vec!["/oauth2/v1/tokens".into()];
+    plan
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -747,14 +757,4 @@ mod tests {
         let spread: BTreeSet<u64> = (0..1000).map(|i| roll(1, i)).collect();
         assert!(spread.len() > 90);
     }
-}
-
-/// The QuickBooks Online sandbox's faults, with the OAuth token endpoint's answers kept: its
-/// refresh tokens rotate (the one used dies at once), so an answer lost after a refresh leaves
-/// no working token for any client — the merchant must run `bcsync connect qbo` again, which
-/// bcsync reports as exit 5 naming the setting. The demo measures the rest; 429s, 5xx and
-/// resets before the handler still hit the token endpoint.
-pub(super) fn qbo_plan(mut plan: FaultPlan) -> FaultPlan {
-    plan.answers_kept = vec!["/oauth2/v1/tokens".into()];
-    plan
 }
