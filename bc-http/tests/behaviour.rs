@@ -224,24 +224,33 @@ fn oauth(
     account: &str,
     rotated: Arc<Mutex<Vec<String>>>,
 ) -> (HttpClient, Arc<TokenCache>) {
+    oauth_with(m, account, |cache| {
+        cache
+            .with_access_token(SecretString::from("expired"), Duration::ZERO)
+            .with_rotation_callback(Arc::new(move |t: &SecretString| {
+                use secrecy::ExposeSecret;
+                rotated.lock().unwrap().push(t.expose_secret().to_string());
+            }))
+    })
+}
+
+/// A client of the mock whose token cache (refresh token `rt-0`) `setup` finishes.
+fn oauth_with(
+    m: &Mock,
+    account: &str,
+    setup: impl FnOnce(TokenCache) -> TokenCache,
+) -> (HttpClient, Arc<TokenCache>) {
     let transport = Arc::new(RouterTransport::new(router(m.clone())));
-    let cache = Arc::new(
-        TokenCache::new(
-            "mock",
-            OAuth2Config::new(
-                "http://mock.invalid/oauth/token",
-                "client-1",
-                SecretString::from("s3cret"),
-            ),
-            SecretString::from("rt-0"),
-            transport.clone(),
-        )
-        .with_access_token(SecretString::from("expired"), Duration::ZERO)
-        .with_rotation_callback(Arc::new(move |t: &SecretString| {
-            use secrecy::ExposeSecret;
-            rotated.lock().unwrap().push(t.expose_secret().to_string());
-        })),
-    );
+    let cache = Arc::new(setup(TokenCache::new(
+        "mock",
+        OAuth2Config::new(
+            "http://mock.invalid/oauth/token",
+            "client-1",
+            SecretString::from("s3cret"),
+        ),
+        SecretString::from("rt-0"),
+        transport.clone(),
+    )));
     let client = HttpClient::builder("mock", "http://mock.invalid")
         .transport(transport)
         .account(account, RateLimits::unlimited())
@@ -365,7 +374,6 @@ impl bc_http::TokenStore for BusyStore {
 async fn a_rotated_refresh_token_is_saved_even_when_the_store_is_busy_for_a_while() {
     use bc_http::{ExposeSecret, TokenStore};
     let m = mock(vec![]);
-    let transport = Arc::new(RouterTransport::new(router(m.clone())));
     let store = Arc::new(BusyStore {
         inner: bc_http::MemoryTokenStore::with(bc_http::StoredTokens::new(SecretString::from(
             "rt-0",
@@ -373,26 +381,8 @@ async fn a_rotated_refresh_token_is_saved_even_when_the_store_is_busy_for_a_whil
         busy_saves: Mutex::new(4),
         swaps: Mutex::new(0),
     });
-    let cache = Arc::new(
-        TokenCache::new(
-            "mock",
-            OAuth2Config::new(
-                "http://mock.invalid/oauth/token",
-                "client-1",
-                SecretString::from("s3cret"),
-            ),
-            SecretString::from("rt-0"),
-            transport.clone(),
-        )
-        .with_store(store.clone()),
-    );
-    let client = HttpClient::builder("mock", "http://mock.invalid")
-        .transport(transport)
-        .account("t:busy-store", RateLimits::unlimited())
-        .auth(Arc::new(BearerAuth::new(cache.clone())))
-        .retry(policy())
-        .build()
-        .unwrap();
+    let shared = store.clone();
+    let (client, _cache) = oauth_with(&m, "t:busy-store", move |c| c.with_store(shared));
     client.send(ApiRequest::get("/protected/a")).await.unwrap();
     assert_eq!(m.refreshes(), 1);
     // The refresh token used is dead on a rotating platform: its successor must be stored,
