@@ -231,21 +231,7 @@ impl QboLedger {
                 });
             }
         }
-        let acct = self.find_account(account).await?.ok_or_else(|| {
-            Error::new(
-                ErrorKind::Config,
-                format!("account `{account}` (for {label}) does not exist in QuickBooks"),
-            )
-            .with_platform(PLATFORM)
-        })?;
-        let item = wire::Item {
-            name: Some(name.clone()),
-            description: Some(format!("{label} posted by bcsync to account {account}")),
-            item_type: Some("Service".into()),
-            income_account_ref: Some(acct),
-            active: Some(true),
-            ..wire::Item::default()
-        };
+        let item = self.new_account_item(&name, label, account).await?;
         let env = self
             .api
             .write(
@@ -500,26 +486,32 @@ impl QboLedger {
         Ok(rest)
     }
 
+    /// The service item `name` that posts `label` lines to `account` (its income account),
+    /// ready to create; the account must exist.
+    async fn new_account_item(&self, name: &str, label: &str, account: &str) -> Result<wire::Item> {
+        let acct = self.find_account(account).await?.ok_or_else(|| {
+            Error::new(
+                ErrorKind::Config,
+                format!("account `{account}` (for {label}) does not exist in QuickBooks"),
+            )
+            .with_platform(PLATFORM)
+        })?;
+        Ok(wire::Item {
+            name: Some(name.to_string()),
+            description: Some(format!("{label} posted by bcsync to account {account}")),
+            item_type: Some("Service".into()),
+            income_account_ref: Some(acct),
+            active: Some(true),
+            ..wire::Item::default()
+        })
+    }
+
     /// Creates bcsync's account items in one `/batch` (30 per request); a name taken meanwhile
     /// (6240) is read back and adopted.
     async fn create_account_items(&self, wanted: &[(RefKey, String, &str, &str)]) -> Result<()> {
         let mut items = Vec::new();
         for (n, (_, name, label, account)) in wanted.iter().enumerate() {
-            let acct = self.find_account(account).await?.ok_or_else(|| {
-                Error::new(
-                    ErrorKind::Config,
-                    format!("account `{account}` (for {label}) does not exist in QuickBooks"),
-                )
-                .with_platform(PLATFORM)
-            })?;
-            let item = wire::Item {
-                name: Some(name.clone()),
-                description: Some(format!("{label} posted by bcsync to account {account}")),
-                item_type: Some("Service".into()),
-                income_account_ref: Some(acct),
-                active: Some(true),
-                ..wire::Item::default()
-            };
+            let item = self.new_account_item(name, label, account).await?;
             let v = Entity::Item(item)
                 .batch_item(&n.to_string(), "create")
                 .map_err(|e| {
