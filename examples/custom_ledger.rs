@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
-use bcsync::core::document::{LedgerDocument, ReceiptPosting, SalesDocument};
+use bcsync::core::document::{LedgerDocument, Receipt, SalesDocument};
 use bcsync::core::settings::PlatformSettings;
 use bcsync::core::{
     Client, ClientKey, ClientRef, Currency, Error, ImportId, ItemKey, ItemRef, Ledger,
@@ -242,7 +242,7 @@ impl Ledger for CsvLedger {
         Ok(at)
     }
 
-    async fn post_receipt(&self, receipt: &ReceiptPosting) -> Result<LedgerRef> {
+    async fn post_receipt(&self, receipt: &Receipt) -> Result<LedgerRef> {
         let mut b = self.books();
         let key = (receipt.import_id.to_string(), receipt.sequence);
         if let Some(at) = b.receipts.get(&key) {
@@ -263,7 +263,7 @@ impl Ledger for CsvLedger {
         Ok(at)
     }
 
-    async fn find_receipt(&self, receipt: &ReceiptPosting) -> Result<Option<LedgerRef>> {
+    async fn find_receipt(&self, receipt: &Receipt) -> Result<Option<LedgerRef>> {
         let key = (receipt.import_id.to_string(), receipt.sequence);
         Ok(self.books().receipts.get(&key).cloned())
     }

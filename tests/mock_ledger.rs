@@ -5,8 +5,8 @@
 use std::str::FromStr;
 
 use bcsync::core::{
-    Currency, Decimal, ImportId, Ledger, LedgerRef, MockLedger, OrderId, ReceiptPosting,
-    ReceiptState, SourceCode,
+    Currency, Decimal, ImportId, Ledger, LedgerRef, MockLedger, OrderId, Receipt, ReceiptState,
+    SourceCode,
 };
 
 /// The integrator's own code under test: records a counter payment for a ledger invoice.
@@ -17,7 +17,7 @@ async fn record_counter_payment(
     client: &LedgerRef,
     amount: Decimal,
 ) -> bcsync::core::Result<LedgerRef> {
-    let receipt = ReceiptPosting {
+    let receipt = Receipt {
         import_id: ImportId::new(SourceCode::new("POS")?, OrderId::new(order))?,
         sequence: 0,
         document: invoice.clone(),

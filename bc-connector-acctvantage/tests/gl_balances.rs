@@ -6,7 +6,7 @@ mod common;
 use bc_connector_acctvantage::{accounts, NewProduct};
 use bc_core::{
     CreditKind, CreditLine, CreditMemo, Currency, DocNumber, DocumentKind, ItemRef, JournalEntry,
-    JournalLine, Ledger, LedgerRef, ReceiptPosting, ReceiptState, SalesLineKind,
+    JournalLine, Ledger, LedgerRef, Receipt, ReceiptState, SalesLineKind,
 };
 use common::*;
 use proptest::prelude::*;
@@ -167,7 +167,7 @@ async fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                 };
                 let o = &orders[i];
                 seq += 1;
-                let r = ReceiptPosting {
+                let r = Receipt {
                     import_id: o.doc.import_id.clone(),
                     sequence: seq,
                     document: o.at.clone(),
@@ -263,7 +263,7 @@ async fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                     cents(c) + Decimal::new(1, 2)
                 };
                 let entry = JournalEntry {
-                    key: format!("J{seq}"),
+                    key: format!("J{seq}").into(),
                     number: DocNumber::Auto,
                     date: chrono::NaiveDate::from_ymd_opt(2026, 11, 21).unwrap(),
                     currency: Currency::USD,

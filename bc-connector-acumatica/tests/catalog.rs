@@ -6,8 +6,8 @@ mod common;
 
 use bc_core::testkit::ledger::sample_document;
 use bc_core::{
-    CatalogEntry, Client, DocNumber, ImportId, ItemKey, Ledger, OrderId, ReceiptPosting,
-    ReceiptState, Sku, SourceCode,
+    CatalogEntry, Client, DocNumber, ImportId, ItemKey, Ledger, OrderId, Receipt, ReceiptState,
+    Sku, SourceCode,
 };
 use common::{config, fixture, ledger, sandbox};
 use serde_json::json;
@@ -145,7 +145,7 @@ async fn a_payment_resolves_the_listed_codes_and_refuses_others() {
         DocNumber::Fixed("CAT-1".into()),
     );
     let at = l.post_sales_document(&doc).await.expect("posted");
-    let mut receipt = ReceiptPosting {
+    let mut receipt = Receipt {
         import_id: id,
         sequence: 0,
         document: at,

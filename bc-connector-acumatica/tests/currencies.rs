@@ -4,8 +4,8 @@
 
 use bc_core::testkit::ledger::sample_document;
 use bc_core::{
-    Client, Currency, DocNumber, ErrorKind, ImportId, ItemKey, Ledger, LedgerRef, OrderId,
-    ReceiptPosting, ReceiptState, Sku, SourceCode,
+    Client, Currency, DocNumber, ErrorKind, ImportId, ItemKey, Ledger, LedgerRef, OrderId, Receipt,
+    ReceiptState, Sku, SourceCode,
 };
 use bc_sandbox_acumatica::{AcumaticaSandbox, AcumaticaSandboxConfig, Kind};
 use rust_decimal::Decimal;
@@ -66,7 +66,7 @@ async fn the_accepted_currencies_come_from_the_settings() {
     assert_eq!(inv["Currency"]["value"], "EUR", "{inv}");
     let found = multi.find_document(&id("1")).await.unwrap().expect("found");
     assert_eq!(found.currency, Currency::EUR);
-    let receipt = ReceiptPosting {
+    let receipt = Receipt {
         import_id: id("1"),
         sequence: 0,
         document: at.clone(),

@@ -235,7 +235,7 @@ async fn commit_then_fail_on_each_write_kind_leaves_exactly_one_record() {
     use bc_core::testkit::ledger::sample_document;
     use bc_core::{
         CreditKind, CreditLine, CreditMemo, DocNumber, ImportId, JournalEntry, JournalLine,
-        NewItem, OrderId, ReceiptPosting, ReceiptState, SalesLineKind, Sku, SourceCode,
+        NewItem, OrderId, Receipt, ReceiptState, SalesLineKind, Sku, SourceCode,
     };
     let sb = AcumaticaSandbox::new(AcumaticaSandboxConfig {
         max_api_sessions: 1000,
@@ -306,7 +306,7 @@ async fn commit_then_fail_on_each_write_kind_leaves_exactly_one_record() {
             DocNumber::Fixed(format!("CTF-{n}")),
         );
         let at = retry!(l.post_sales_document(&doc));
-        let receipt = ReceiptPosting {
+        let receipt = Receipt {
             import_id: id.clone(),
             sequence: 0,
             document: at.clone(),
@@ -352,7 +352,7 @@ async fn commit_then_fail_on_each_write_kind_leaves_exactly_one_record() {
         };
         retry!(l.post_credit_memo(&memo));
         let j = JournalEntry {
-            key: format!("CTF-PAYOUT-{n}"),
+            key: format!("CTF-PAYOUT-{n}").into(),
             number: DocNumber::Auto,
             date: doc.date,
             currency: bc_core::Currency::USD,
@@ -424,9 +424,7 @@ async fn commit_then_fail_on_each_write_kind_leaves_exactly_one_record() {
 #[tokio::test]
 async fn requests_per_order() {
     use bc_core::testkit::ledger::sample_document;
-    use bc_core::{
-        DocNumber, ImportId, ItemKey, OrderId, ReceiptPosting, ReceiptState, Sku, SourceCode,
-    };
+    use bc_core::{DocNumber, ImportId, ItemKey, OrderId, Receipt, ReceiptState, Sku, SourceCode};
     let sb = sandbox();
     let l = ledger(&sb, &config("rpo"));
     let fx = fixture();
@@ -464,7 +462,7 @@ async fn requests_per_order() {
         DocNumber::Fixed("RPO-1".into()),
     );
     let at = l.post_sales_document(&doc).await.unwrap();
-    let receipt = ReceiptPosting {
+    let receipt = Receipt {
         import_id: id,
         sequence: 0,
         document: at,

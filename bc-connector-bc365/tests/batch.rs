@@ -395,7 +395,7 @@ async fn receipts_of_invoices_posted_here_are_not_searched_first() {
         .into_iter()
         .map(|r| r.expect("posted"))
         .collect();
-    let receipt = |n: usize, seq: u32| bc_core::ReceiptPosting {
+    let receipt = |n: usize, seq: u32| bc_core::Receipt {
         import_id: docs[n].import_id.clone(),
         sequence: seq,
         document: posted[n].clone(),

@@ -9,7 +9,7 @@ mod common;
 #[path = "../../src/cli/demo/qbo_settings.rs"]
 mod qbo_settings;
 
-use bc_core::{CatalogEntry, Currency, Ledger, LedgerRef, ReceiptPosting, ReceiptState, Settings};
+use bc_core::{CatalogEntry, Currency, Ledger, LedgerRef, Receipt, ReceiptState, Settings};
 use bc_http::RouterTransport;
 use bc_sandbox_qbo::{Company, EntityKind};
 use common::{connect, document, sandbox, setup};
@@ -189,7 +189,7 @@ async fn the_codes_are_what_posting_resolves() {
     let visa = entry(&cat.receipt_types, "Visa").code.clone();
     let clearing = entry(&cat.accounts, "Payments Clearing").code.clone();
     ledger
-        .post_receipt(&ReceiptPosting {
+        .post_receipt(&Receipt {
             import_id: doc.import_id.clone(),
             sequence: 0,
             document: at,

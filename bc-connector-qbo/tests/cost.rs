@@ -14,8 +14,7 @@ use std::time::Duration;
 
 use bc_connector_qbo::QboLedger;
 use bc_core::{
-    Client, ClientKey, ClientRef, Currency, Ledger, LedgerRef, ReceiptPosting, ReceiptState,
-    SalesDocument,
+    Client, ClientKey, ClientRef, Currency, Ledger, LedgerRef, Receipt, ReceiptState, SalesDocument,
 };
 use bc_http::{RateLimits, RouterTransport};
 use bc_sandbox_qbo::{Company, QboConfig, QboSandbox};
@@ -90,10 +89,10 @@ async fn import(
             .into_iter()
             .map(|r| r.expect("posted"))
             .collect();
-        let receipts: Vec<ReceiptPosting> = docs
+        let receipts: Vec<Receipt> = docs
             .iter()
             .zip(&ats)
-            .map(|(d, at)| ReceiptPosting {
+            .map(|(d, at)| Receipt {
                 import_id: d.import_id.clone(),
                 sequence: 1,
                 document: at.clone(),
@@ -222,7 +221,7 @@ async fn one_order_at_a_time_does_not_spend_the_batch_quota() {
         .expect("refs");
     sb.stats().reset();
     let at = ledger.post_sales_document(&doc).await.expect("posted");
-    let r = ReceiptPosting {
+    let r = Receipt {
         import_id: doc.import_id.clone(),
         sequence: 1,
         document: at,

@@ -12,8 +12,7 @@ use std::time::Duration;
 use bc_connector_qbo::QboLedger;
 use bc_core::{
     CreditKind, CreditLine, CreditMemo, Currency, DocNumber, DocumentKind, JournalEntry,
-    JournalLine, Ledger, LedgerRef, ReceiptPosting, ReceiptState, RefundId, SalesDocument,
-    SalesLineKind,
+    JournalLine, Ledger, LedgerRef, Receipt, ReceiptState, RefundId, SalesDocument, SalesLineKind,
 };
 use bc_http::{RetryPolicy, RouterTransport};
 use bc_sandbox::faults::FaultPlan;
@@ -152,8 +151,8 @@ async fn sales_receipt_with_our_number() {
     .await;
 }
 
-fn receipt(doc: &SalesDocument, at: &LedgerRef, client: &LedgerRef) -> ReceiptPosting {
-    ReceiptPosting {
+fn receipt(doc: &SalesDocument, at: &LedgerRef, client: &LedgerRef) -> Receipt {
+    Receipt {
         import_id: doc.import_id.clone(),
         sequence: 1,
         document: at.clone(),

@@ -667,10 +667,10 @@ async fn receipts_are_linked_and_recorded_once() {
         .into_iter()
         .map(|r| r.expect("posted"))
         .collect();
-    let receipts: Vec<bc_core::ReceiptPosting> = docs
+    let receipts: Vec<bc_core::Receipt> = docs
         .iter()
         .zip(&posted)
-        .map(|(d, at)| bc_core::ReceiptPosting {
+        .map(|(d, at)| bc_core::Receipt {
             import_id: d.import_id.clone(),
             sequence: 0,
             document: at.clone(),

@@ -110,14 +110,14 @@ pub struct SalesLine {
     pub amount: Decimal,
     /// The ledger tax code of this line (`tax_map`), `None` when not taxed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tax_code: Option<String>,
+    pub tax_code: Option<crate::tax::TaxArea>,
 }
 
 /// A tax amount copied from the storefront (O9), mapped to a ledger tax code.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DocumentTax {
     /// The ledger tax code / tax area / VAT group.
-    pub tax_code: String,
+    pub tax_code: crate::tax::TaxArea,
     /// The storefront zone it came from.
     pub zone: String,
     /// The rate in percent.
@@ -174,7 +174,7 @@ pub struct SalesDocument {
     pub warehouse: Option<String>,
     /// Ship via (S2).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ship_via: Option<String>,
+    pub ship_via: Option<crate::ship_via::ShipVia>,
     /// Billing address.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub billing: Option<crate::Address>,
@@ -249,9 +249,12 @@ pub enum ReceiptState {
     Captured,
 }
 
-/// A payment to record against a posted document.
+/// A storefront payment as the ledger receives it (P1–P3): the ledger's payment method
+/// (receipt type) and deposit account, the amount and currency, whether it is authorised
+/// only or captured, and the gateway's reference; planned by
+/// [`plan_receipts`](crate::plan::plan_receipts) against a posted document.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ReceiptPosting {
+pub struct Receipt {
     /// The import id of the order (the receipt's own key is this + method + sequence).
     pub import_id: ImportId,
     /// Sequence of the receipt within the order (0, 1…), part of its idempotency key.
@@ -272,7 +275,7 @@ pub struct ReceiptPosting {
     pub state: ReceiptState,
     /// Date.
     pub date: NaiveDate,
-    /// The gateway's transaction id.
+    /// The gateway's reference: its transaction id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reference: Option<String>,
 }
@@ -309,7 +312,7 @@ pub struct CreditLine {
     pub amount: Decimal,
     /// Tax code.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tax_code: Option<String>,
+    pub tax_code: Option<crate::tax::TaxArea>,
     /// Whether the goods return to stock (R2).
     #[serde(default)]
     pub restock: bool,
@@ -337,7 +340,7 @@ pub struct CreditMemo {
     pub tax: Decimal,
     /// Tax code for the tax credited.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tax_code: Option<String>,
+    pub tax_code: Option<crate::tax::TaxArea>,
     /// Total credited = Σ lines + tax = the storefront refund total.
     pub total: Decimal,
     /// The clearing account the money leaves from (refund receipts).
@@ -372,7 +375,7 @@ pub struct JournalLine {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct JournalEntry {
     /// Identity for exactly-once: `"{source}-PAYOUT-{payout id}"`.
-    pub key: String,
+    pub key: crate::ids::JournalKey,
     /// Number shown in the ledger.
     pub number: DocNumber,
     /// Date.

@@ -77,6 +77,20 @@ string_id!(
     PayoutId
 );
 string_id!(
+    /// The key of a journal entry, its identity for exactly-once (payouts:
+    /// `"{source}-PAYOUT-{payout id}"`), searched by `Ledger::find_journal`.
+    JournalKey
+);
+
+/// A journal key reads as its text where a connector builds a query or a number from it.
+impl std::ops::Deref for JournalKey {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+string_id!(
     /// A storefront shipment id.
     ShipmentId
 );

@@ -7,11 +7,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::client::{Client, ClientKey, ClientRef};
 use crate::document::{
-    CreditMemo, DocumentKind, JournalEntry, LedgerDocument, ReceiptPosting, SalesDocument,
+    CreditMemo, DocumentKind, JournalEntry, LedgerDocument, Receipt, SalesDocument,
 };
 use crate::error::Result;
 use crate::fulfilment::{DocumentStatus, InventoryLevel, LedgerOrder, LedgerShipment};
-use crate::ids::{ImportId, LedgerRef, OrderId, RefundId};
+use crate::ids::{ImportId, JournalKey, LedgerRef, OrderId, RefundId};
 use crate::item::{ItemKey, ItemRef, NewItem};
 use crate::money::Currency;
 use crate::page::{Cursor, Page};
@@ -262,11 +262,11 @@ pub trait Ledger: Send + Sync {
     /// Records a receipt against a document. The connector stores
     /// `(receipt.import_id, receipt.sequence)` on what it creates, so that
     /// [`Ledger::find_receipt`] finds it again.
-    async fn post_receipt(&self, receipt: &ReceiptPosting) -> Result<LedgerRef>;
+    async fn post_receipt(&self, receipt: &Receipt) -> Result<LedgerRef>;
 
     /// Finds the receipt made earlier for `(receipt.import_id, receipt.sequence)`
     /// (exactly-once for receipts). Gated by [`LedgerCapabilities::find_receipts`].
-    async fn find_receipt(&self, receipt: &ReceiptPosting) -> Result<Option<LedgerRef>> {
+    async fn find_receipt(&self, receipt: &Receipt) -> Result<Option<LedgerRef>> {
         let _ = receipt;
         Err(self.unsupported("searching receipts"))
     }
@@ -296,7 +296,7 @@ pub trait Ledger: Send + Sync {
 
     /// Finds a journal by its key (exactly-once for payouts). Gated by
     /// [`LedgerCapabilities::journals`].
-    async fn find_journal(&self, key: &str) -> Result<Option<LedgerRef>> {
+    async fn find_journal(&self, key: &JournalKey) -> Result<Option<LedgerRef>> {
         let _ = key;
         Err(self.unsupported("journals"))
     }
@@ -409,7 +409,7 @@ pub trait Ledger: Send + Sync {
     }
 
     /// Records several receipts; one result per receipt, in order.
-    async fn post_receipts(&self, receipts: &[ReceiptPosting]) -> Vec<Result<LedgerRef>> {
+    async fn post_receipts(&self, receipts: &[Receipt]) -> Vec<Result<LedgerRef>> {
         let mut out = Vec::with_capacity(receipts.len());
         for r in receipts {
             out.push(self.post_receipt(r).await);

@@ -5,10 +5,14 @@
 //! - [`money`]: [`Money`] and [`Currency`] on `rust_decimal`, parsed without floats;
 //! - [`ids`]: typed identifiers, among them the [`ImportId`] stored on every ledger document;
 //! - the storefront side: [`Order`] ([`order`]), [`Refund`] and [`Payout`] ([`refund`]),
-//!   shipments, statuses and inventory ([`fulfilment`]);
+//!   shipments, statuses and inventory ([`fulfilment`]), the ship via of an order
+//!   ([`ship_via`]);
 //! - the ledger side: [`Client`] ([`client`]), items ([`item`]), and the documents a ledger
-//!   posts ([`document`]): [`SalesDocument`], [`ReceiptPosting`], [`CreditMemo`],
+//!   posts ([`document`]): [`SalesDocument`], [`Receipt`], [`CreditMemo`],
 //!   [`JournalEntry`];
+//! - [`tax`]: [`TaxArea`], a ledger's tax identity, and [`TaxMap`], the storefront's zones
+//!   mapped onto it;
+//! - [`status_map`]: [`StatusMap`], order statuses between the two sides;
 //! - [`settings`]: every option of the feature list, read from TOML and validated;
 //! - the traits every connector implements: [`Storefront`] and [`Ledger`];
 //! - [`plan`]: the posting plan, pure functions from an order to a document;
@@ -33,7 +37,10 @@ pub mod page;
 pub mod plan;
 pub mod refund;
 pub mod settings;
+pub mod ship_via;
+pub mod status_map;
 pub mod storefront;
+pub mod tax;
 #[cfg(feature = "testkit")]
 pub mod testkit;
 pub mod wire;
@@ -41,8 +48,8 @@ pub mod wire;
 pub use client::{Client, ClientKey, ClientRef, Contact};
 pub use document::{
     CreditKind, CreditLine, CreditMemo, DocNumber, DocumentKind, DocumentPayment, DocumentTax,
-    JournalEntry, JournalLine, LedgerDocument, PostingTarget, ReceiptPosting, ReceiptState,
-    SalesDocument, SalesLine, SalesLineKind,
+    JournalEntry, JournalLine, LedgerDocument, PostingTarget, Receipt, ReceiptState, SalesDocument,
+    SalesLine, SalesLineKind,
 };
 pub use error::{BoxError, Error, ErrorKind, Result};
 pub use fulfilment::{
@@ -50,8 +57,8 @@ pub use fulfilment::{
     ShipmentLine, ShipmentRef,
 };
 pub use ids::{
-    CustomerId, ImportId, LedgerRef, OrderId, PayoutId, RefundId, ShipmentId, Sku, SourceCode,
-    StatusId,
+    CustomerId, ImportId, JournalKey, LedgerRef, OrderId, PayoutId, RefundId, ShipmentId, Sku,
+    SourceCode, StatusId,
 };
 pub use item::{ItemKey, ItemRef, ItemType, NewItem};
 #[cfg(feature = "mock")]
@@ -67,9 +74,12 @@ pub use page::{Cursor, ItemFailure, OrderQuery, Page, PayoutQuery, RefundQuery};
 pub use plan::{IssueCode, MappingIssue};
 pub use refund::{Payout, PayoutEntry, Refund, RefundLine};
 pub use settings::Settings;
+pub use ship_via::ShipVia;
+pub use status_map::{StatusDirection, StatusMap, StatusMapping};
 #[cfg(feature = "mock")]
 pub use storefront::MockStorefront;
 pub use storefront::{Storefront, StorefrontCapabilities};
+pub use tax::{TaxArea, TaxMap};
 
 pub use async_trait::async_trait;
 pub use rust_decimal::Decimal;

@@ -53,7 +53,7 @@ pub struct Settings {
     pub posting: PostingSettings,
     /// Storefront tax zone (or `"zone/class"`) → ledger tax code (O9).
     #[serde(default)]
-    pub tax_map: BTreeMap<String, String>,
+    pub tax_map: crate::tax::TaxMap,
     /// Storefront payment method → receipt type and deposit account (P1).
     #[serde(default)]
     pub payment_map: BTreeMap<String, PaymentMapping>,
@@ -394,7 +394,7 @@ pub struct PostingSettings {
     pub rounding_tolerance: Decimal,
     /// Tax code for lines with no storefront tax (US ledgers: `NON`).
     #[serde(default)]
-    pub non_taxable_code: Option<String>,
+    pub non_taxable_code: Option<crate::tax::TaxArea>,
     /// Use the ledger's default customer message instead of the storefront notes (O13).
     #[serde(default)]
     pub use_default_customer_message: bool,
@@ -590,9 +590,19 @@ pub struct ShippingSettings {
     /// Product class of created ship vias (S2).
     #[serde(default)]
     pub default_shipment_product_class: Option<String>,
-    /// Storefront shipping method → ledger ship via.
+    /// Storefront shipping method → ledger ship via (a method, or a table with its carrier).
     #[serde(default)]
-    pub ship_via_map: BTreeMap<String, String>,
+    pub ship_via_map: BTreeMap<String, crate::ship_via::ShipVia>,
+}
+
+impl ShippingSettings {
+    /// The carrier `ship_via_map` names for the ledger ship via `method` (any case).
+    pub fn carrier_of(&self, method: &str) -> Option<&str> {
+        self.ship_via_map
+            .values()
+            .find(|v| v.method.eq_ignore_ascii_case(method) && v.carrier.is_some())
+            .and_then(|v| v.carrier.as_deref())
+    }
 }
 
 impl Default for ShippingSettings {
@@ -609,71 +619,43 @@ impl Default for ShippingSettings {
     }
 }
 
-/// Which side's status changes are copied to the other (T2).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, Default)]
-#[serde(rename_all = "snake_case")]
-pub enum StatusDirection {
-    /// Ledger status changes update the storefront (default).
-    #[default]
-    PushLedger,
-    /// Storefront status changes update the ledger (never posting it).
-    PullStorefront,
-}
+pub use crate::status_map::{StatusDirection, StatusMap, StatusMapping};
 
-/// One row of the status map (T1).
-#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
-#[serde(deny_unknown_fields)]
-pub struct StatusMapping {
-    /// Ledger status name.
-    pub ledger: String,
-    /// Storefront status, by id or name.
-    pub storefront: String,
-}
-
-/// Order status sync (T1, T2).
+/// Order status sync (T1, T2): the `[status]` table, `enabled` and the [`StatusMap`]
+/// (`direction`, `[[status.map]]` rows, `posting_statuses`).
 #[derive(Debug, Clone, Deserialize, Default)]
-#[serde(deny_unknown_fields)]
+#[serde(from = "StatusTable")]
 pub struct StatusSettings {
     /// Run the status job.
-    #[serde(default)]
     pub enabled: bool,
-    /// Exactly one direction (T2).
-    #[serde(default)]
-    pub direction: StatusDirection,
-    /// The mapping table (T1).
-    #[serde(default)]
-    pub map: Vec<StatusMapping>,
-    /// Ledger statuses that mean "posted": never set from the storefront (T2).
-    #[serde(default = "default_posting_statuses")]
-    pub posting_statuses: Vec<String>,
+    /// The status map: its rows, direction and posting statuses.
+    pub map: StatusMap,
 }
 
-fn default_posting_statuses() -> Vec<String> {
-    vec!["Posted".to_string(), "Completed".to_string()]
+/// `[status]` as written in the file.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StatusTable {
+    #[serde(default)]
+    enabled: bool,
+    #[serde(default)]
+    direction: StatusDirection,
+    #[serde(default)]
+    map: Vec<StatusMapping>,
+    #[serde(default = "crate::status_map::default_posting_statuses")]
+    posting_statuses: Vec<String>,
 }
 
-impl StatusSettings {
-    /// The storefront status for a ledger status (push direction).
-    pub fn to_storefront(&self, ledger_status: &str) -> Option<&str> {
-        self.map
-            .iter()
-            .find(|m| m.ledger.eq_ignore_ascii_case(ledger_status))
-            .map(|m| m.storefront.as_str())
-    }
-
-    /// The ledger status for a storefront status (pull direction); `None` for a posting
-    /// status, which the storefront can never trigger (T2).
-    pub fn to_ledger(&self, storefront: &OrderStatus) -> Option<&str> {
-        self.map
-            .iter()
-            .find(|m| storefront.matches(&m.storefront))
-            .map(|m| m.ledger.as_str())
-            .filter(|l| {
-                !self
-                    .posting_statuses
-                    .iter()
-                    .any(|p| p.eq_ignore_ascii_case(l))
-            })
+impl From<StatusTable> for StatusSettings {
+    fn from(t: StatusTable) -> StatusSettings {
+        StatusSettings {
+            enabled: t.enabled,
+            map: StatusMap {
+                direction: t.direction,
+                rows: t.map,
+                posting_statuses: t.posting_statuses,
+            },
+        }
     }
 }
 
@@ -870,15 +852,6 @@ impl Settings {
                 }
             }
         }
-        for (zone, code) in &self.tax_map {
-            if code.trim().is_empty() {
-                let key = format!("tax_map.{}", describe::key_part(zone));
-                problems.push(format!(
-                    "setting `{key}` = {}: expected a ledger tax code",
-                    text(&key, code)
-                ));
-            }
-        }
         if self.inventory.stock_buffer < Decimal::ZERO {
             problems.push(format!(
                 "setting `inventory.stock_buffer` = {}: expected a number, zero or more",
@@ -945,15 +918,13 @@ impl Settings {
             "orders.import_error_status",
             &self.orders.import_error_status,
         );
-        for m in &self.status.map {
-            check("status.map.storefront", &m.storefront);
-        }
         for s in &self.refunds.refund_statuses {
             check("refunds.refund_statuses", s);
         }
         if let Some(s) = &self.erp_orders.storefront_status {
             check("erp_orders.storefront_status", s);
         }
+        problems.extend(self.status.map.problems(statuses));
         if problems.is_empty() {
             Ok(())
         } else {

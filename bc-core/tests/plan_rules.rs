@@ -733,7 +733,7 @@ fn y1_payout_journal() {
         ]
     );
     assert!(j.is_balanced());
-    assert_eq!(j.key, "BC1-PAYOUT-PO-77");
+    assert_eq!(j.key.as_str(), "BC1-PAYOUT-PO-77");
     // A payout whose parts do not add up is an issue, not a journal.
     let mut bad = payout.clone();
     bad.net = dec!(125.85);

@@ -38,10 +38,10 @@ fn the_example_loads_and_names_valid_statuses() {
     let s = Settings::from_toml_str(EXAMPLE).expect("examples/bcsync.toml loads");
     assert_eq!(s.sync.import_source_code.as_str(), "BC1");
     assert_eq!(s.orders.client_mode, ClientMode::Original);
-    assert_eq!(s.status.direction, StatusDirection::PushLedger);
+    assert_eq!(s.status.map.direction, StatusDirection::PushLedger);
     assert_eq!(s.sync.order_interval.0.as_secs(), 120);
     assert_eq!(
-        s.tax_map.get("CA State Tax").map(String::as_str),
+        s.tax_map.get("CA State Tax").map(|t| t.as_str()),
         Some("CA")
     );
     assert!(s.payment_map["purchase_order"].open_ar);
@@ -65,7 +65,7 @@ fn a_status_map_naming_an_unknown_status_names_the_key() {
     let bad = EXAMPLE.replace("storefront = \"Shipped\"", "storefront = \"Shippd\"");
     let s = Settings::from_toml_str(&bad).unwrap();
     let e = s.check_statuses(&bc_statuses()).unwrap_err();
-    assert!(e.to_string().contains("status.map.storefront"), "{e}");
+    assert!(e.to_string().contains("status.map[0].storefront"), "{e}");
     assert!(e.to_string().contains("Shippd"), "{e}");
 }
 
@@ -139,13 +139,13 @@ fn status_map_never_posts_from_the_storefront() {
     let statuses = bc_statuses();
     let shipped = statuses.iter().find(|s| s.name == "Shipped").unwrap();
     let completed = statuses.iter().find(|s| s.name == "Completed").unwrap();
-    assert_eq!(s.status.to_ledger(shipped), Some("Shipped"));
+    assert_eq!(s.status.map.to_ledger(shipped), Some("Shipped"));
     assert_eq!(
-        s.status.to_ledger(completed),
+        s.status.map.to_ledger(completed),
         None,
         "T2: a storefront Completed never posts the ledger order"
     );
-    assert_eq!(s.status.to_storefront("completed"), Some("Completed"));
+    assert_eq!(s.status.map.to_storefront("completed"), Some("Completed"));
 }
 
 #[test]

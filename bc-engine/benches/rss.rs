@@ -21,8 +21,8 @@ use std::time::Instant;
 use async_trait::async_trait;
 use bc_core::{
     Client, ClientKey, ClientRef, Cursor, ImportId, ItemKey, ItemRef, Ledger, LedgerCapabilities,
-    LedgerDocument, LedgerRef, Order, OrderId, OrderQuery, OrderStatus, Page, ReceiptPosting,
-    Result, SalesDocument, StatusId, Storefront, StorefrontCapabilities,
+    LedgerDocument, LedgerRef, Order, OrderId, OrderQuery, OrderStatus, Page, Receipt, Result,
+    SalesDocument, StatusId, Storefront, StorefrontCapabilities,
 };
 use bc_engine::testing::{bigcommerce_statuses, sample_order, test_settings};
 use bc_engine::{Engine, EngineOptions, Job, StateStore};
@@ -145,7 +145,7 @@ impl Ledger for Counter {
         }
         Ok(LedgerRef::new(format!("D{n}")))
     }
-    async fn post_receipt(&self, _receipt: &ReceiptPosting) -> Result<LedgerRef> {
+    async fn post_receipt(&self, _receipt: &Receipt) -> Result<LedgerRef> {
         Ok(LedgerRef::new("R"))
     }
 }

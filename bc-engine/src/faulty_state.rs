@@ -186,18 +186,18 @@ impl StateStore for FaultyStateStore {
         self.gate("set_cursor")?;
         self.inner.set_cursor(job, value).await
     }
-    async fn journal_intents(
+    async fn journal_intents<'f>(
         &self,
-        fence: Option<&Fence>,
+        fence: Option<&'f Fence>,
         intents: &[Intent],
         now: DateTime<Utc>,
     ) -> Result<Vec<Option<WriteRecord>>> {
         self.gate("journal_intents")?;
         self.inner.journal_intents(fence, intents, now).await
     }
-    async fn commit_then_intents(
+    async fn commit_then_intents<'f>(
         &self,
-        fence: Option<&Fence>,
+        fence: Option<&'f Fence>,
         ops: &[StateOp],
         intents: &[Intent],
         now: DateTime<Utc>,
@@ -207,9 +207,9 @@ impl StateStore for FaultyStateStore {
             .commit_then_intents(fence, ops, intents, now)
             .await
     }
-    async fn commit(
+    async fn commit<'f>(
         &self,
-        fence: Option<&Fence>,
+        fence: Option<&'f Fence>,
         ops: &[StateOp],
         now: DateTime<Utc>,
     ) -> Result<()> {

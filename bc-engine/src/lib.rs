@@ -72,6 +72,8 @@ pub use jobs::retry::{RetryFilter, RetryReport};
 pub use memory_state::MemoryStateStore;
 pub use report::{ConfigCause, Failure, Job, ProblemGroup, Progress, RequestCounts, RunReport};
 pub use scheduler::{Scheduler, SchedulerHandle};
+#[cfg(feature = "mock")]
+pub use state::MockStateStore;
 pub use state::{
     CrossRef, Direction, EntityKind, ExceptionFilter, ExceptionReason, ExceptionRecord,
     ExceptionStatus, Fence, Intent, Lease, LogEntry, LogQuery, Outcome, StateOp, StateStore,

@@ -203,9 +203,9 @@ impl StateStore for MemoryStateStore {
         self.with(|s| s.cursors.get(job).cloned())
     }
 
-    async fn journal_intents(
+    async fn journal_intents<'f>(
         &self,
-        fence: Option<&Fence>,
+        fence: Option<&'f Fence>,
         intents: &[Intent],
         now: DateTime<Utc>,
     ) -> Result<Vec<Option<WriteRecord>>> {
@@ -215,9 +215,9 @@ impl StateStore for MemoryStateStore {
         })?
     }
 
-    async fn commit_then_intents(
+    async fn commit_then_intents<'f>(
         &self,
-        fence: Option<&Fence>,
+        fence: Option<&'f Fence>,
         ops: &[StateOp],
         intents: &[Intent],
         now: DateTime<Utc>,
@@ -234,9 +234,9 @@ impl StateStore for MemoryStateStore {
         })?
     }
 
-    async fn commit(
+    async fn commit<'f>(
         &self,
-        fence: Option<&Fence>,
+        fence: Option<&'f Fence>,
         ops: &[StateOp],
         now: DateTime<Utc>,
     ) -> Result<()> {

@@ -580,6 +580,11 @@ pub enum StateOp {
 /// What the engine remembers. Object safe; every method is one small transaction.
 ///
 /// Times are passed in where they decide an outcome (leases), so that tests are deterministic.
+///
+/// With the feature `mock`, `MockStateStore` is a [`mockall`](https://docs.rs/mockall) mock
+/// of it, for an integrator's unit tests (every method, the provided ones included, is
+/// mocked: set an expectation for each call the code under test makes).
+#[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait]
 pub trait StateStore: Send + Sync {
     // --- cross-references ---
@@ -631,9 +636,9 @@ pub trait StateStore: Send + Sync {
     /// (the earlier write's outcome is unknown: search first); a `Failed` record becomes an
     /// intent again with the new hash. With a fence, the whole call is refused with
     /// [`lease_lost`] when the lease is no longer held with that token.
-    async fn journal_intents(
+    async fn journal_intents<'f>(
         &self,
-        fence: Option<&Fence>,
+        fence: Option<&'f Fence>,
         intents: &[Intent],
         now: DateTime<Utc>,
     ) -> Result<Vec<Option<WriteRecord>>>;
@@ -645,9 +650,9 @@ pub trait StateStore: Send + Sync {
     /// neither, in a store that overrides it; the default makes the two calls in that
     /// order, so that nothing is ever less durable than with the two calls. With a fence,
     /// nothing is applied when the lease is no longer held with that token.
-    async fn commit_then_intents(
+    async fn commit_then_intents<'f>(
         &self,
-        fence: Option<&Fence>,
+        fence: Option<&'f Fence>,
         ops: &[StateOp],
         intents: &[Intent],
         now: DateTime<Utc>,
@@ -663,9 +668,9 @@ pub trait StateStore: Send + Sync {
 
     /// Applies `ops` in one transaction (group commit), in order; with a fence, nothing is
     /// applied when the lease is no longer held with that token ([`lease_lost`]).
-    async fn commit(
+    async fn commit<'f>(
         &self,
-        fence: Option<&Fence>,
+        fence: Option<&'f Fence>,
         ops: &[StateOp],
         now: DateTime<Utc>,
     ) -> Result<()>;

@@ -11,9 +11,9 @@ use async_trait::async_trait;
 use bc_core::{
     Address, Charge, Client, ClientKey, ClientRef, CreditMemo, Currency, Cursor, CustomerId,
     DocumentKind, DocumentStatus, Error, ErrorKind, ImportId, InventoryLevel, ItemKey, ItemRef,
-    JournalEntry, Ledger, LedgerCapabilities, LedgerCatalog, LedgerDocument, LedgerOrder,
-    LedgerRef, LedgerShipment, NewItem, NewOrder, Order, OrderCustomer, OrderId, OrderLine,
-    OrderQuery, OrderStatus, Page, Payment, PaymentState, Payout, PayoutQuery, ReceiptPosting,
+    JournalEntry, JournalKey, Ledger, LedgerCapabilities, LedgerCatalog, LedgerDocument,
+    LedgerOrder, LedgerRef, LedgerShipment, NewItem, NewOrder, Order, OrderCustomer, OrderId,
+    OrderLine, OrderQuery, OrderStatus, Page, Payment, PaymentState, Payout, PayoutQuery, Receipt,
     Refund, RefundId, RefundQuery, Result, SalesDocument, Settings, Shipment, ShipmentId,
     ShipmentRef, Sku, StatusId, Storefront, StorefrontCapabilities, TaxLine, TaxModel, TaxTarget,
 };
@@ -592,7 +592,7 @@ pub struct LedgerData {
     /// Sales documents, in posting order (duplicates would show here).
     pub documents: Vec<StoredDocument>,
     /// Receipts by (import id, sequence) — the idempotency key.
-    pub receipts: BTreeMap<(String, u32), (LedgerRef, ReceiptPosting)>,
+    pub receipts: BTreeMap<(String, u32), (LedgerRef, Receipt)>,
     /// Credit memos.
     pub credit_memos: Vec<(LedgerRef, CreditMemo)>,
     /// Journals.
@@ -940,7 +940,7 @@ impl Ledger for MemoryLedger {
         })
     }
 
-    async fn post_receipt(&self, receipt: &ReceiptPosting) -> Result<LedgerRef> {
+    async fn post_receipt(&self, receipt: &Receipt) -> Result<LedgerRef> {
         self.call("post_receipt");
         self.with(|d| {
             Self::check_catalog(d, "receipt type", "receipt_types", &receipt.receipt_type)?;
@@ -955,7 +955,7 @@ impl Ledger for MemoryLedger {
         })
     }
 
-    async fn find_receipt(&self, receipt: &ReceiptPosting) -> Result<Option<LedgerRef>> {
+    async fn find_receipt(&self, receipt: &Receipt) -> Result<Option<LedgerRef>> {
         self.call("find_receipt");
         self.with(|d| {
             let key = (receipt.import_id.to_string(), receipt.sequence);
@@ -998,12 +998,12 @@ impl Ledger for MemoryLedger {
         })
     }
 
-    async fn find_journal(&self, key: &str) -> Result<Option<LedgerRef>> {
+    async fn find_journal(&self, key: &JournalKey) -> Result<Option<LedgerRef>> {
         self.call("find_journal");
         self.with(|d| {
             Ok(d.journals
                 .iter()
-                .find(|(_, j)| j.key == key)
+                .find(|(_, j)| &j.key == key)
                 .map(|(at, _)| at.clone()))
         })
     }
@@ -1379,18 +1379,18 @@ impl Ledger for FaultyLedger {
             )
             .await
     }
-    async fn post_receipt(&self, receipt: &ReceiptPosting) -> Result<LedgerRef> {
+    async fn post_receipt(&self, receipt: &Receipt) -> Result<LedgerRef> {
         self.plan
             .apply("post_receipt", true, self.inner.post_receipt(receipt))
             .await
     }
-    async fn find_receipt(&self, receipt: &ReceiptPosting) -> Result<Option<LedgerRef>> {
+    async fn find_receipt(&self, receipt: &Receipt) -> Result<Option<LedgerRef>> {
         self.plan
             .apply("find_receipt", false, self.inner.find_receipt(receipt))
             .await
     }
     /// Receipts one at a time, each with its faults.
-    async fn post_receipts(&self, receipts: &[ReceiptPosting]) -> Vec<Result<LedgerRef>> {
+    async fn post_receipts(&self, receipts: &[Receipt]) -> Vec<Result<LedgerRef>> {
         let mut out = Vec::with_capacity(receipts.len());
         for r in receipts {
             out.push(self.post_receipt(r).await);
@@ -1459,7 +1459,7 @@ impl Ledger for FaultyLedger {
             )
             .await
     }
-    async fn find_journal(&self, key: &str) -> Result<Option<LedgerRef>> {
+    async fn find_journal(&self, key: &JournalKey) -> Result<Option<LedgerRef>> {
         self.plan
             .apply("find_journal", false, self.inner.find_journal(key))
             .await

@@ -112,17 +112,17 @@ impl StateStore for PausedState {
     async fn cursor(&self, job: &str) -> Result<Option<String>> {
         self.inner.cursor(job).await
     }
-    async fn journal_intents(
+    async fn journal_intents<'f>(
         &self,
-        fence: Option<&Fence>,
+        fence: Option<&'f Fence>,
         intents: &[Intent],
         now: DateTime<Utc>,
     ) -> Result<Vec<Option<WriteRecord>>> {
         self.inner.journal_intents(fence, intents, now).await
     }
-    async fn commit(
+    async fn commit<'f>(
         &self,
-        fence: Option<&Fence>,
+        fence: Option<&'f Fence>,
         ops: &[StateOp],
         now: DateTime<Utc>,
     ) -> Result<()> {

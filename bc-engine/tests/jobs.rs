@@ -96,6 +96,34 @@ async fn shipments_with_tracking_reach_the_storefront_once() {
     assert_eq!(w.storefront.with(|d| d.shipments.len()), 2);
 }
 
+/// S2: a ledger shipment that names its ship via but no carrier gets the carrier the
+/// settings' `ship_via_map` names for that ship via; one that names its carrier keeps it.
+#[tokio::test]
+async fn the_ship_via_maps_carrier_fills_a_shipment_without_one() {
+    let w = World::with_orders(2);
+    let settings = "[shipping]\ndefault_ship_via = \"UPSGROUND\"\n[shipping.ship_via_map]\n\"Express\" = { method = \"FEDEX2DAY\", carrier = \"fedex\" }\n\"Flat Rate\" = { method = \"UPSGROUND\", carrier = \"ups\" }";
+    let engine = w.engine(test_settings(settings));
+    engine.sync_orders().await.unwrap();
+    let doc1 = w.ledger.with(|l| l.documents_for("BC11")[0].at.clone());
+    let doc2 = w.ledger.with(|l| l.documents_for("BC12")[0].at.clone());
+    w.ledger.with(|l| {
+        let mut a = shipment("SH1", &doc1, "1", "1Z1");
+        a.shipment.carrier = None;
+        a.shipment.ship_via = Some("fedex2day".into());
+        l.shipments.push(a);
+        let mut b = shipment("SH2", &doc2, "2", "1Z2");
+        b.shipment.carrier = Some("dhl".into());
+        b.shipment.ship_via = Some("FEDEX2DAY".into());
+        l.shipments.push(b);
+    });
+    let report = engine.sync_shipments().await.unwrap();
+    assert_eq!(report.done, 2, "{report}");
+    w.storefront.with(|d| {
+        assert_eq!(d.shipments[0].1.carrier.as_deref(), Some("fedex"));
+        assert_eq!(d.shipments[1].1.carrier.as_deref(), Some("dhl"));
+    });
+}
+
 #[tokio::test]
 async fn inventory_pushes_only_changed_skus_with_the_buffer_applied_in_batches() {
     let w = World::new();

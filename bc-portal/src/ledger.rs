@@ -7,7 +7,7 @@
 //! the portal can see (the ERP's `SalesOrderSummary` has no client), so they are not imported.
 //!
 //! [`post_receipts`] is the function the engine calls (or `POST /payments/post-receipts`): each
-//! outbox row (payment, invoice) becomes one `ReceiptPosting` whose key is (import id,
+//! outbox row (payment, invoice) becomes one `Receipt` whose key is (import id,
 //! `RECEIPT_SEQUENCE_BASE` + outbox id), so a retry after a lost response names the same receipt
 //! and the ledger (the ERP: `receipts(order_id, sequence)`) answers with the one recorded.
 
@@ -16,7 +16,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use bc_connector_acctvantage::{Erp, SalesOrderStatus};
 use bc_core::{
-    ClientKey, Currency, Error, ErrorKind, ImportId, Ledger, LedgerRef, OrderId, ReceiptPosting,
+    ClientKey, Currency, Error, ErrorKind, ImportId, Ledger, LedgerRef, OrderId, Receipt,
     ReceiptState, Result, SourceCode,
 };
 use rust_decimal::Decimal;
@@ -202,7 +202,7 @@ async fn post_one(
     let sequence = RECEIPT_SEQUENCE_BASE
         + u32::try_from(outbox_id)
             .map_err(|_| Error::new(ErrorKind::Invalid, "outbox id overflow"))?;
-    let receipt = ReceiptPosting {
+    let receipt = Receipt {
         import_id,
         sequence,
         document: doc.at.clone(),

@@ -65,7 +65,14 @@ fn own_status_ids(settings: &Settings, statuses: &[bc_core::OrderStatus]) -> BTr
         settings.orders.downloaded_status.as_str(),
         settings.orders.import_error_status.as_str(),
     ];
-    names.extend(settings.status.map.iter().map(|m| m.storefront.as_str()));
+    names.extend(
+        settings
+            .status
+            .map
+            .rows
+            .iter()
+            .map(|m| m.storefront.as_str()),
+    );
     if let Some(s) = &settings.erp_orders.storefront_status {
         names.push(s);
     }

@@ -147,7 +147,7 @@ impl Erp {
             .clone()
             .unwrap_or_else(|| self.options.default_warehouse.clone());
         ensure_warehouse(c, &warehouse).await?;
-        let ship_via = resolve_ship_via(c, &self.options, o.ship_via.as_deref()).await?;
+        let ship_via = resolve_ship_via(c, &self.options, o.ship_via.as_deref(), None).await?;
         let mut lines = Vec::new();
         for l in &o.lines {
             if l.quantity <= Decimal::ZERO {

@@ -120,7 +120,7 @@ impl Erp {
         let mut next_code = 2101;
         for area in settings.tax_map.values() {
             let exists = sqlx::query("SELECT 1 FROM tax_areas WHERE code = ?")
-                .bind(area)
+                .bind(area.as_str())
                 .fetch_optional(&mut *c)
                 .await
                 .map_err(db_err("find tax area"))?;
@@ -147,7 +147,7 @@ impl Erp {
                 .await
                 .map_err(db_err("create account"))?;
             sqlx::query("INSERT INTO tax_areas(code, gl_account) VALUES (?, ?)")
-                .bind(area)
+                .bind(area.as_str())
                 .bind(&code)
                 .execute(&mut *c)
                 .await
@@ -282,14 +282,21 @@ impl Erp {
             .clone()
             .unwrap_or_else(|| crate::db::schema::SHIPPING_PRODUCT_CLASS.to_string());
         ensure_class(c, &class, accounts::SHIPPING_INCOME, &mut done).await?;
-        for via in s.default_ship_via.iter().chain(s.ship_via_map.values()) {
-            let r =
-                sqlx::query("INSERT OR IGNORE INTO ship_vias(code, product_class) VALUES (?, ?)")
-                    .bind(via)
-                    .bind(&class)
-                    .execute(&mut *c)
-                    .await
-                    .map_err(db_err("create ship via"))?;
+        let vias = s.default_ship_via.iter().map(|d| (d.as_str(), None)).chain(
+            s.ship_via_map
+                .values()
+                .map(|v| (v.method.as_str(), v.carrier.as_deref())),
+        );
+        for (via, carrier) in vias {
+            let r = sqlx::query(
+                "INSERT OR IGNORE INTO ship_vias(code, product_class, carrier) VALUES (?, ?, ?)",
+            )
+            .bind(via)
+            .bind(&class)
+            .bind(carrier)
+            .execute(&mut *c)
+            .await
+            .map_err(db_err("create ship via"))?;
             if r.rows_affected() > 0 {
                 done.push(format!("ship via {via} (product class {class})"));
             }

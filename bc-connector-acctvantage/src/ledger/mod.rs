@@ -12,9 +12,8 @@ mod feeds;
 use bc_core::{
     async_trait, Client, ClientKey, ClientRef, CreditMemo, Cursor, Decimal, DocumentKind,
     DocumentStatus, ErrorKind, ImportId, InventoryLevel, ItemKey, ItemRef, ItemType, JournalEntry,
-    Ledger, LedgerCapabilities, LedgerCatalog, LedgerDocument, LedgerOrder, LedgerRef,
-    LedgerShipment, NewItem, OrderId, Page, ReceiptPosting, RefundId, Result, SalesDocument,
-    TaxModel,
+    JournalKey, Ledger, LedgerCapabilities, LedgerCatalog, LedgerDocument, LedgerOrder, LedgerRef,
+    LedgerShipment, NewItem, OrderId, Page, Receipt, RefundId, Result, SalesDocument, TaxModel,
 };
 
 use crate::db::orders::find_by_import_id;
@@ -177,14 +176,14 @@ impl Ledger for Erp {
         Ok(r)
     }
 
-    async fn post_receipt(&self, receipt: &ReceiptPosting) -> Result<LedgerRef> {
+    async fn post_receipt(&self, receipt: &Receipt) -> Result<LedgerRef> {
         let mut w = self.write().await?;
         let r = receipt::post_receipt(w.conn(), &self.options, receipt).await?;
         w.commit().await?;
         Ok(r)
     }
 
-    async fn find_receipt(&self, receipt: &ReceiptPosting) -> Result<Option<LedgerRef>> {
+    async fn find_receipt(&self, receipt: &Receipt) -> Result<Option<LedgerRef>> {
         let mut c = self.read().await?;
         receipt::find_receipt(&mut c, receipt).await
     }
@@ -209,9 +208,9 @@ impl Ledger for Erp {
         credit::find_credit_memo(&mut c, &import_id.to_string(), refund_id.as_str()).await
     }
 
-    async fn find_journal(&self, key: &str) -> Result<Option<LedgerRef>> {
+    async fn find_journal(&self, key: &JournalKey) -> Result<Option<LedgerRef>> {
         let mut c = self.read().await?;
-        journal::find_journal(&mut c, key).await
+        journal::find_journal(&mut c, key.as_str()).await
     }
 
     async fn shipments(&self, since: &Cursor) -> Result<Page<LedgerShipment>> {

@@ -128,6 +128,7 @@ pub(crate) async fn resolve_ship_via(
     c: &mut Conn,
     opts: &ErpOptions,
     name: Option<&str>,
+    product_class: Option<&str>,
 ) -> Result<Option<(String, String)>> {
     let Some(name) = name.map(str::trim).filter(|s| !s.is_empty()) else {
         return Ok(None);
@@ -141,7 +142,7 @@ pub(crate) async fn resolve_ship_via(
     if let Some(r) = row {
         return Ok(Some((get(&r, "code")?, get(&r, "product_class")?)));
     }
-    if !opts.auto_create_ship_via {
+    if product_class.is_none() && !opts.auto_create_ship_via {
         return Err(err(
             ErrorKind::Invalid,
             format!(
@@ -150,7 +151,10 @@ pub(crate) async fn resolve_ship_via(
             ),
         ));
     }
-    let class = opts.default_shipment_product_class.clone();
+    let class = product_class.map_or_else(
+        || opts.default_shipment_product_class.clone(),
+        str::to_string,
+    );
     class_accounts(c, &class).await?;
     sqlx::query("INSERT INTO ship_vias(code, product_class) VALUES (?, ?)")
         .bind(name)

@@ -235,7 +235,7 @@ pub(crate) async fn post_credit_memo(
         .bind(l.quantity.to_string())
         .bind(l.unit_price.to_string())
         .bind(l.amount.to_string())
-        .bind(&l.tax_code)
+        .bind(l.tax_code.as_deref())
         .bind(i64::from(l.restock && matches!(l.kind, SalesLineKind::Item { .. })))
         .execute(&mut *c)
         .await

@@ -1,7 +1,7 @@
 //! A receipt → recorded against its order: captured, Dr the deposit account and Cr A/R;
 //! pre-authorised, recorded without a journal until it is captured in the ERP (P2).
 
-use bc_core::{Currency, Decimal, ErrorKind, LedgerRef, ReceiptPosting, ReceiptState, Result};
+use bc_core::{Currency, Decimal, ErrorKind, LedgerRef, Receipt, ReceiptState, Result};
 use chrono::NaiveDate;
 
 use crate::config::ErpOptions;
@@ -14,7 +14,7 @@ use crate::mapping::journal::{write_journal, Draft};
 use crate::wire::{dec, get, Head, SalesOrderStatus};
 
 /// The receipt recorded for `(r.import_id, r.sequence)`, if any (exactly-once for receipts).
-pub(crate) async fn find_receipt(c: &mut Conn, r: &ReceiptPosting) -> Result<Option<LedgerRef>> {
+pub(crate) async fn find_receipt(c: &mut Conn, r: &Receipt) -> Result<Option<LedgerRef>> {
     let row = sqlx::query(
         "SELECT r.id, r.number FROM receipts r JOIN sales_orders o ON o.id = r.order_id
          WHERE o.import_id = ? AND r.sequence = ?",
@@ -39,7 +39,7 @@ pub(crate) async fn find_receipt(c: &mut Conn, r: &ReceiptPosting) -> Result<Opt
 pub(crate) async fn post_receipt(
     c: &mut Conn,
     _opts: &ErpOptions,
-    r: &ReceiptPosting,
+    r: &Receipt,
 ) -> Result<LedgerRef> {
     let h = load_head(c, &r.document).await?;
     let import_id = r.import_id.to_string();

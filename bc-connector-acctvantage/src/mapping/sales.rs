@@ -2,8 +2,8 @@
 //! sales receipts posted at once, updated in place while editable (O14).
 
 use bc_core::{
-    DocNumber, DocumentKind, ErrorKind, LedgerRef, ReceiptPosting, ReceiptState, Result,
-    SalesDocument, SalesLineKind,
+    DocNumber, DocumentKind, ErrorKind, LedgerRef, Receipt, ReceiptState, Result, SalesDocument,
+    SalesLineKind,
 };
 use rust_decimal::Decimal;
 
@@ -87,13 +87,24 @@ async fn resolve_document(
         ensure_warehouse(c, &warehouse).await.map_err(ctx)?;
         cache.warehouses.insert(warehouse.clone());
     }
-    let via_key = doc.ship_via.clone().unwrap_or_default();
+    let via_key = doc
+        .ship_via
+        .as_ref()
+        .map(|v| v.method.clone())
+        .unwrap_or_default();
     let (ship_via, shipping_income) = match cache.ship_vias.get(&via_key) {
         Some(v) => v.clone(),
         None => {
-            let ship_via = resolve_ship_via(c, opts, doc.ship_via.as_deref())
-                .await
-                .map_err(ctx)?;
+            let ship_via = resolve_ship_via(
+                c,
+                opts,
+                doc.ship_via.as_ref().map(|v| v.method.as_str()),
+                doc.ship_via
+                    .as_ref()
+                    .and_then(|v| v.product_class.as_deref()),
+            )
+            .await
+            .map_err(ctx)?;
             let income = match &ship_via {
                 Some((_, class)) => class_accounts(c, class).await?.0,
                 None => accounts::SHIPPING_INCOME.to_string(),
@@ -151,7 +162,7 @@ async fn resolve_document(
             quantity: l.quantity,
             unit_price: l.unit_price,
             amount: l.amount,
-            tax_code: l.tax_code.clone(),
+            tax_code: l.tax_code.as_ref().map(|t| t.to_string()),
         });
     }
     let mut taxes = Vec::with_capacity(doc.taxes.len());
@@ -166,15 +177,15 @@ async fn resolve_document(
             ));
         }
         taxes.push(Tax {
-            account: match cache.taxes.get(&t.tax_code) {
+            account: match cache.taxes.get(t.tax_code.as_str()) {
                 Some(a) => a.clone(),
                 None => {
                     let a = tax_area_account(c, opts, &t.tax_code).await.map_err(ctx)?;
-                    cache.taxes.insert(t.tax_code.clone(), a.clone());
+                    cache.taxes.insert(t.tax_code.to_string(), a.clone());
                     a
                 }
             },
-            area: t.tax_code.clone(),
+            area: t.tax_code.to_string(),
             zone: t.zone.clone(),
             rate: t.rate,
             line: t.line,
@@ -347,7 +358,7 @@ async fn post_as_kind(c: &mut Conn, opts: &ErpOptions, id: i64, doc: &SalesDocum
     if let (DocumentKind::SalesReceipt, Some(p)) = (doc.kind, &doc.payment) {
         let due = doc.balance_due();
         if due > Decimal::ZERO {
-            let r = ReceiptPosting {
+            let r = Receipt {
                 import_id: doc.import_id.clone(),
                 sequence: 0,
                 document: at,

@@ -23,8 +23,8 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use bc_core::{
     Client, ClientKey, ClientRef, CreditMemo, DocumentKind, Error, ErrorKind, ImportId, ItemKey,
-    ItemRef, JournalEntry, Ledger, LedgerCapabilities, LedgerCatalog, LedgerDocument, LedgerRef,
-    NewItem, ReceiptPosting, RefundId, Result, SalesDocument, TaxModel,
+    ItemRef, JournalEntry, JournalKey, Ledger, LedgerCapabilities, LedgerCatalog, LedgerDocument,
+    LedgerRef, NewItem, Receipt, RefundId, Result, SalesDocument, TaxModel,
 };
 use bc_core::{Cursor, DocumentStatus, InventoryLevel, LedgerOrder, LedgerShipment, OrderId, Page};
 use serde_json::Value;
@@ -154,11 +154,11 @@ impl Ledger for AcumaticaLedger {
         self.update_document(at, doc).await
     }
 
-    async fn post_receipt(&self, receipt: &ReceiptPosting) -> Result<LedgerRef> {
+    async fn post_receipt(&self, receipt: &Receipt) -> Result<LedgerRef> {
         self.post_payment(receipt).await
     }
 
-    async fn find_receipt(&self, receipt: &ReceiptPosting) -> Result<Option<LedgerRef>> {
+    async fn find_receipt(&self, receipt: &Receipt) -> Result<Option<LedgerRef>> {
         self.find_payment(receipt).await
     }
 
@@ -178,8 +178,8 @@ impl Ledger for AcumaticaLedger {
         self.post_gl_journal(entry).await
     }
 
-    async fn find_journal(&self, key: &str) -> Result<Option<LedgerRef>> {
-        self.find_gl_journal(key).await
+    async fn find_journal(&self, key: &JournalKey) -> Result<Option<LedgerRef>> {
+        self.find_gl_journal(key.as_str()).await
     }
 
     async fn shipments(&self, since: &Cursor) -> Result<Page<LedgerShipment>> {

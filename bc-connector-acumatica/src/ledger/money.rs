@@ -3,7 +3,7 @@
 //! is found by its key before it is written and after an unknown outcome.
 
 use bc_core::{
-    CreditMemo, Error, ErrorKind, ImportId, JournalEntry, LedgerRef, ReceiptPosting, ReceiptState,
+    CreditMemo, Error, ErrorKind, ImportId, JournalEntry, LedgerRef, Receipt, ReceiptState,
     RefundId, Result,
 };
 
@@ -38,7 +38,7 @@ impl AcumaticaLedger {
         Ok(())
     }
 
-    pub(crate) async fn post_payment(&self, receipt: &ReceiptPosting) -> Result<LedgerRef> {
+    pub(crate) async fn post_payment(&self, receipt: &Receipt) -> Result<LedgerRef> {
         if let Some(found) = self.find_payment(receipt).await? {
             return Ok(found);
         }
@@ -71,7 +71,7 @@ impl AcumaticaLedger {
         Ok(LedgerRef::new(format!("Payment/{nbr}")).with_number(nbr))
     }
 
-    pub(crate) async fn find_payment(&self, receipt: &ReceiptPosting) -> Result<Option<LedgerRef>> {
+    pub(crate) async fn find_payment(&self, receipt: &Receipt) -> Result<Option<LedgerRef>> {
         let found = self
             .find_one(
                 "Payment",

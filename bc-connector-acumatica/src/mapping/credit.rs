@@ -23,9 +23,11 @@ pub fn credit_memo(
     cfg: &AcumaticaConfig,
 ) -> Result<Value> {
     let zone = match &memo.tax_code {
-        Some(code) if !memo.tax.is_zero() => {
-            tax_zone(&[(code.clone(), code.clone())], cfg, memo.import_id.order())?
-        }
+        Some(code) if !memo.tax.is_zero() => tax_zone(
+            &[(code.to_string(), code.to_string())],
+            cfg,
+            memo.import_id.order(),
+        )?,
         _ => None,
     };
     let mut lines: Vec<Value> = memo
@@ -68,7 +70,7 @@ pub fn credit_memo(
     });
     if let (Some(z), Some(code)) = (zone, &memo.tax_code) {
         body["FinancialDetails"] = json!({"CustomerTaxZone": v(z)});
-        body["TaxDetails"] = json!([{"TaxID": v(code.clone()), "TaxAmount": v(num(memo.tax))}]);
+        body["TaxDetails"] = json!([{"TaxID": v(code.as_str()), "TaxAmount": v(num(memo.tax))}]);
     }
     if let (Some(inv), true) = (invoice, open_invoice) {
         body["ApplicationsCreditMemo"] = json!([{"DocType": v("Invoice"), "ReferenceNbr": v(inv), "AmountPaid": v(num(memo.total))}]);

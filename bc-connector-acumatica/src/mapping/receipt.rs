@@ -1,19 +1,19 @@
 //! Payments: keyed by `<import id>/P<sequence>` in `ExternalRef`, applied to an invoice or a
 //! sales order.
 
-use bc_core::{ReceiptPosting, ReceiptState};
+use bc_core::{Receipt, ReceiptState};
 use serde_json::{json, Value};
 
 use super::{num, v};
 
 /// The key a receipt carries in `ExternalRef`: `<import id>/P<sequence>`.
-pub fn receipt_key(r: &ReceiptPosting) -> String {
+pub fn receipt_key(r: &Receipt) -> String {
     format!("{}/P{}", r.import_id, r.sequence)
 }
 
 /// A Payment applied to the invoice (`DocumentsToApply`) or the sales order (`OrdersToApply`).
 /// Pre-authorisations stay on hold (captured later in the ERP, P2).
-pub fn payment(r: &ReceiptPosting, customer: &str, applies_to: &DocTarget) -> Value {
+pub fn payment(r: &Receipt, customer: &str, applies_to: &DocTarget) -> Value {
     let mut body = json!({
         "Type": v("Payment"),
         "CustomerID": v(customer),

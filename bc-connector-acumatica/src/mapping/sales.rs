@@ -135,7 +135,7 @@ pub fn sales_document(doc: &SalesDocument, customer: &str, cfg: &AcumaticaConfig
     let taxes: Vec<(String, String)> = doc
         .taxes
         .iter()
-        .map(|t| (t.tax_code.clone(), t.zone.clone()))
+        .map(|t| (t.tax_code.to_string(), t.zone.clone()))
         .collect();
     let zone = tax_zone(&taxes, cfg, &doc.order_id)?;
     let qty_field = if order { "OrderQty" } else { "Qty" };
@@ -169,7 +169,7 @@ pub fn sales_document(doc: &SalesDocument, customer: &str, cfg: &AcumaticaConfig
         .taxes
         .iter()
         .map(|t| {
-            let mut row = json!({"TaxID": v(t.tax_code.clone()), "TaxableAmount": v(num(t.taxable_amount)), "TaxAmount": v(num(t.amount))});
+            let mut row = json!({"TaxID": v(t.tax_code.as_str()), "TaxableAmount": v(num(t.taxable_amount)), "TaxAmount": v(num(t.amount))});
             if order {
                 row["TaxRate"] = v(num(t.rate));
             }
@@ -197,7 +197,7 @@ pub fn sales_document(doc: &SalesDocument, customer: &str, cfg: &AcumaticaConfig
     if order {
         body["OrderType"] = v(cfg.order_type.clone());
         body["CurrencyID"] = v(doc.currency.code());
-        body["ShipVia"] = v(doc.ship_via.clone());
+        body["ShipVia"] = v(doc.ship_via.as_ref().map(|s| s.method.clone()));
         if let Some(z) = zone {
             body["FinancialSettings"] = json!({"CustomerTaxZone": v(z)});
         }

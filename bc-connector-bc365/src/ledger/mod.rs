@@ -19,9 +19,9 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use bc_core::{
     Client, ClientKey, ClientRef, CreditMemo, Cursor, DocumentKind, ImportId, InventoryLevel,
-    ItemKey, ItemRef, JournalEntry, Ledger, LedgerCapabilities, LedgerCatalog, LedgerDocument,
-    LedgerRef, LedgerShipment, NewItem, Page, ReceiptPosting, RefundId, Result, SalesDocument,
-    TaxModel,
+    ItemKey, ItemRef, JournalEntry, JournalKey, Ledger, LedgerCapabilities, LedgerCatalog,
+    LedgerDocument, LedgerRef, LedgerShipment, NewItem, Page, Receipt, RefundId, Result,
+    SalesDocument, TaxModel,
 };
 use tokio::sync::OnceCell;
 
@@ -235,12 +235,12 @@ impl Ledger for Bc365Ledger {
         self.update_document(at, doc).await
     }
 
-    async fn post_receipt(&self, receipt: &ReceiptPosting) -> Result<LedgerRef> {
+    async fn post_receipt(&self, receipt: &Receipt) -> Result<LedgerRef> {
         trace_call("post_receipt", 1);
         self.post_payment(receipt).await
     }
 
-    async fn find_receipt(&self, receipt: &ReceiptPosting) -> Result<Option<LedgerRef>> {
+    async fn find_receipt(&self, receipt: &Receipt) -> Result<Option<LedgerRef>> {
         trace_call("find_receipt", 1);
         self.find_payment(receipt).await
     }
@@ -261,8 +261,8 @@ impl Ledger for Bc365Ledger {
         self.post_payout_journal(entry).await
     }
 
-    async fn find_journal(&self, key: &str) -> Result<Option<LedgerRef>> {
-        self.find_payout_journal(key)
+    async fn find_journal(&self, key: &JournalKey) -> Result<Option<LedgerRef>> {
+        self.find_payout_journal(key.as_str())
             .await
             .map(|f| f.filter(|(_, posted)| *posted).map(|(r, _)| r))
     }
@@ -322,7 +322,7 @@ impl Ledger for Bc365Ledger {
 
     /// Searched (and their invoices read) in one `$batch`, posted in the next; the receipts
     /// of invoices this connector has just created and posted are posted without a search.
-    async fn post_receipts(&self, receipts: &[ReceiptPosting]) -> Vec<Result<LedgerRef>> {
+    async fn post_receipts(&self, receipts: &[Receipt]) -> Vec<Result<LedgerRef>> {
         trace_call("post_receipts", receipts.len());
         self.post_payments(receipts).await
     }

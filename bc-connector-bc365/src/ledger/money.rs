@@ -2,7 +2,7 @@
 
 use bc_core::{
     CreditMemo, DocumentKind, Error, ErrorKind, ImportId, JournalEntry, LedgerDocument, LedgerRef,
-    ReceiptPosting, Result, SalesDocument,
+    Receipt, Result, SalesDocument,
 };
 use rust_decimal::Decimal;
 use serde_json::{json, Value};
@@ -169,7 +169,7 @@ impl Bc365Ledger {
         Ok(reference(&fresh))
     }
 
-    pub(crate) async fn find_payment(&self, r: &ReceiptPosting) -> Result<Option<LedgerRef>> {
+    pub(crate) async fn find_payment(&self, r: &Receipt) -> Result<Option<LedgerRef>> {
         let setup = self.setup().await?;
         let rows = self
             .client
@@ -196,7 +196,7 @@ impl Bc365Ledger {
         Ok(found.map(|p| LedgerRef::new(p.id).with_number(p.document_number)))
     }
 
-    pub(crate) async fn post_payment(&self, r: &ReceiptPosting) -> Result<LedgerRef> {
+    pub(crate) async fn post_payment(&self, r: &Receipt) -> Result<LedgerRef> {
         if let Some(found) = self.find_payment(r).await? {
             return Ok(found);
         }
@@ -243,7 +243,7 @@ impl Bc365Ledger {
     /// invoice is posted.
     async fn find_payments_each(
         &self,
-        rs: &[&ReceiptPosting],
+        rs: &[&Receipt],
         invoices: bool,
     ) -> Vec<Result<(Option<LedgerRef>, bool)>> {
         let setup = match self.setup().await {
@@ -305,7 +305,7 @@ impl Bc365Ledger {
     /// searched again. The receipts of an invoice this connector created and posted itself
     /// (and has not had receipts for yet) are not searched: no payment can be applied to it
     /// yet. One result per receipt, in order, as [`Bc365Ledger::post_payment`].
-    pub(crate) async fn post_payments(&self, rs: &[ReceiptPosting]) -> Vec<Result<LedgerRef>> {
+    pub(crate) async fn post_payments(&self, rs: &[Receipt]) -> Vec<Result<LedgerRef>> {
         // An invoice this connector created and posted moments ago has no payment yet, and is
         // posted: its receipts need no search (once: a later call searches as usual).
         let fresh: std::collections::HashSet<String> = {
@@ -315,8 +315,8 @@ impl Bc365Ledger {
                 .filter(|id| known.take_posted_here(id))
                 .collect()
         };
-        let is_fresh = |r: &ReceiptPosting| fresh.contains(&r.document.id.to_ascii_lowercase());
-        let search: Vec<(usize, &ReceiptPosting)> = rs
+        let is_fresh = |r: &Receipt| fresh.contains(&r.document.id.to_ascii_lowercase());
+        let search: Vec<(usize, &Receipt)> = rs
             .iter()
             .enumerate()
             .filter(|(_, r)| !is_fresh(r))
@@ -324,7 +324,7 @@ impl Bc365Ledger {
         let found = if search.is_empty() {
             Vec::new()
         } else {
-            let all: Vec<&ReceiptPosting> = search.iter().map(|(_, r)| *r).collect();
+            let all: Vec<&Receipt> = search.iter().map(|(_, r)| *r).collect();
             self.find_payments_each(&all, true).await
         };
         let mut out: Vec<Option<Result<LedgerRef>>> = rs.iter().map(|_| None).collect();
@@ -381,7 +381,7 @@ impl Bc365Ledger {
                 }
             }
             if !unknown.is_empty() {
-                let again: Vec<&ReceiptPosting> = unknown.iter().map(|(i, _)| &rs[*i]).collect();
+                let again: Vec<&Receipt> = unknown.iter().map(|(i, _)| &rs[*i]).collect();
                 let found = self.find_payments_each(&again, false).await;
                 for ((i, e), f) in unknown.into_iter().zip(found) {
                     out[i] = Some(match f {
@@ -420,7 +420,10 @@ impl Bc365Ledger {
             .map(|plan| Job {
                 plan,
                 order: memo.import_id.order().clone(),
-                zones: memo.tax_code.clone().unwrap_or_else(|| "(refund)".into()),
+                zones: memo
+                    .tax_code
+                    .as_ref()
+                    .map_or_else(|| "(refund)".into(), |t| t.to_string()),
             })
             .map_err(|issues| Error::mapping(issues).with_platform(crate::PLATFORM));
         self.write_documents(vec![job])

@@ -2,18 +2,18 @@
 //! (`appliesToInvoiceId`); `externalDocumentNumber` = import id + `-P` + sequence, the key
 //! [`bc_core::Ledger::find_receipt`] searches.
 
-use bc_core::{ReceiptPosting, ReceiptState};
+use bc_core::{Receipt, ReceiptState};
 use serde_json::{json, Value};
 
 use super::{fit, fit_key, num};
 
 /// The receipt's key.
-pub fn receipt_key(r: &ReceiptPosting) -> String {
+pub fn receipt_key(r: &Receipt) -> String {
     fit_key(&format!("{}-P{}", r.import_id, r.sequence), 35)
 }
 
 /// The `POST customerPayments` body; `applies_to` is the invoice when it is posted.
-pub fn payment(r: &ReceiptPosting, applies_to: Option<&str>) -> Value {
+pub fn payment(r: &Receipt, applies_to: Option<&str>) -> Value {
     let state = match r.state {
         ReceiptState::PreAuthorized => "pre-authorised",
         ReceiptState::Captured => "captured",

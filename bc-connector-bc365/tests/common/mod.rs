@@ -169,7 +169,7 @@ pub fn line(
         quantity: qty,
         unit_price: if qty.is_zero() { amount } else { amount / qty },
         amount,
-        tax_code: tax.map(str::to_string),
+        tax_code: tax.map(Into::into),
     }
 }
 

@@ -20,9 +20,9 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 use bc_core::{
     Client, ClientKey, ClientRef, CreditMemo, Currency, Cursor, DocumentKind, DocumentStatus,
-    Error, ImportId, InventoryLevel, ItemKey, ItemRef, JournalEntry, Ledger, LedgerCapabilities,
-    LedgerCatalog, LedgerDocument, LedgerRef, LedgerShipment, NewItem, Page, ReceiptPosting,
-    RefundId, Result, SalesDocument, TaxModel,
+    Error, ImportId, InventoryLevel, ItemKey, ItemRef, JournalEntry, JournalKey, Ledger,
+    LedgerCapabilities, LedgerCatalog, LedgerDocument, LedgerRef, LedgerShipment, NewItem, Page,
+    Receipt, RefundId, Result, SalesDocument, TaxModel,
 };
 use bc_http::HttpTransport;
 
@@ -388,7 +388,7 @@ impl Ledger for QboLedger {
 
     /// Writes with a `requestid`; after an unknown outcome the engine searches with
     /// [`Ledger::find_receipt`] before writing again.
-    async fn post_receipt(&self, receipt: &ReceiptPosting) -> Result<LedgerRef> {
+    async fn post_receipt(&self, receipt: &Receipt) -> Result<LedgerRef> {
         let mut out = self.post_receipts(std::slice::from_ref(receipt)).await;
         out.pop()
             .unwrap_or_else(|| Err(protocol("no result for the receipt".into())))
@@ -411,12 +411,12 @@ impl Ledger for QboLedger {
     }
 
     /// `CustomerRef` + `TxnDate`, then the `[bcsync:<import id>#P<n>]` marker.
-    async fn find_receipt(&self, receipt: &ReceiptPosting) -> Result<Option<LedgerRef>> {
+    async fn find_receipt(&self, receipt: &Receipt) -> Result<Option<LedgerRef>> {
         QboLedger::find_receipt(self, receipt).await
     }
 
-    async fn find_journal(&self, key: &str) -> Result<Option<LedgerRef>> {
-        self.find_journal_by_key(key).await
+    async fn find_journal(&self, key: &JournalKey) -> Result<Option<LedgerRef>> {
+        self.find_journal_by_key(key.as_str()).await
     }
 
     async fn shipments(&self, since: &Cursor) -> Result<Page<LedgerShipment>> {
@@ -456,7 +456,7 @@ impl Ledger for QboLedger {
     }
 
     /// Up to 30 payments per `/batch` request.
-    async fn post_receipts(&self, receipts: &[ReceiptPosting]) -> Vec<Result<LedgerRef>> {
+    async fn post_receipts(&self, receipts: &[Receipt]) -> Vec<Result<LedgerRef>> {
         self.post_receipt_batch(receipts).await
     }
 }

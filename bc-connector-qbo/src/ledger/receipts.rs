@@ -2,7 +2,7 @@
 //! `[bcsync:<import id>#P<n>]` marker (a `Payment` has no `DocNumber`), searched before it is
 //! written, and written 30 per `/batch`.
 
-use bc_core::{Error, ErrorKind, LedgerRef, ReceiptPosting, Result};
+use bc_core::{Error, ErrorKind, LedgerRef, Receipt, Result};
 use serde_json::Value;
 
 use super::search::Probe;
@@ -13,7 +13,7 @@ use crate::mapping::{self, receipt_key, RefKey};
 use crate::wire::Entity;
 
 /// How to find a receipt's payment again.
-pub fn probe(r: &ReceiptPosting) -> Probe {
+pub fn probe(r: &Receipt) -> Probe {
     Probe {
         entity: "Payment",
         key: receipt_key(r),
@@ -26,17 +26,14 @@ pub fn probe(r: &ReceiptPosting) -> Probe {
 impl QboLedger {
     /// Finds the payment recorded earlier for `receipt` (its import id and sequence are in the
     /// payment's marker): `CustomerRef` + `TxnDate`, then the marker.
-    pub async fn find_receipt(&self, receipt: &ReceiptPosting) -> Result<Option<LedgerRef>> {
+    pub async fn find_receipt(&self, receipt: &Receipt) -> Result<Option<LedgerRef>> {
         let mut found = self.find_receipts(std::slice::from_ref(receipt)).await;
         found.pop().unwrap_or(Ok(None))
     }
 
     /// [`QboLedger::find_receipt`] for several receipts: one query per date and 100 customers,
     /// 30 queries per `/batch`.
-    pub async fn find_receipts(
-        &self,
-        receipts: &[ReceiptPosting],
-    ) -> Vec<Result<Option<LedgerRef>>> {
+    pub async fn find_receipts(&self, receipts: &[Receipt]) -> Vec<Result<Option<LedgerRef>>> {
         let probes: Vec<Probe> = receipts.iter().map(probe).collect();
         self.find_probes(&probes)
             .await
@@ -49,10 +46,7 @@ impl QboLedger {
     /// within Intuit's `requestid` window is answered once, and after an unknown outcome the
     /// engine's journal calls [`QboLedger::find_receipt`] before posting again (ARCHITECTURE
     /// §4), so a search here would cost a request per 30 receipts for nothing.
-    pub(crate) async fn post_receipt_batch(
-        &self,
-        receipts: &[ReceiptPosting],
-    ) -> Vec<Result<LedgerRef>> {
+    pub(crate) async fn post_receipt_batch(&self, receipts: &[Receipt]) -> Vec<Result<LedgerRef>> {
         let mut keys: Vec<RefKey> = receipts
             .iter()
             .flat_map(mapping::receipt_refs_needed)

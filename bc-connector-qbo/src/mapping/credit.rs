@@ -21,11 +21,11 @@ pub fn credit_refs_needed(m: &CreditMemo) -> Vec<RefKey> {
             }
         }
         if let Some(c) = &l.tax_code {
-            out.push(RefKey::TaxCode(c.clone()));
+            out.push(RefKey::TaxCode(c.to_string()));
         }
     }
     if let Some(c) = &m.tax_code {
-        out.push(RefKey::TaxCode(c.clone()));
+        out.push(RefKey::TaxCode(c.to_string()));
     }
     if let Some(a) = &m.refund_account {
         out.push(RefKey::Account(a.clone()));
@@ -66,7 +66,7 @@ pub fn credit_form(m: &CreditMemo, refs: &Refs) -> Result<SalesForm, Error> {
             } else {
                 "NON"
             })),
-            TaxStyle::NonUs => match l.tax_code.as_ref().or(refs.default_tax_code.as_ref()) {
+            TaxStyle::NonUs => match l.tax_code.as_deref().or(refs.default_tax_code.as_deref()) {
                 Some(c) => Some(refs.tax_code(c, &lctx)?),
                 None => None,
             },

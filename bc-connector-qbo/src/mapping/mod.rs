@@ -23,7 +23,7 @@
 use std::collections::HashMap;
 
 use bc_core::{
-    Address, Currency, Error, ErrorKind, ImportId, ReceiptPosting, SalesDocument, SalesLineKind,
+    Address, Currency, Error, ErrorKind, ImportId, Receipt, SalesDocument, SalesLineKind,
 };
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -187,7 +187,7 @@ pub fn has_marker(note: Option<&str>, key: &str) -> bool {
 }
 
 /// The key of a receipt: import id + `#P` + sequence.
-pub fn receipt_key(r: &ReceiptPosting) -> String {
+pub fn receipt_key(r: &Receipt) -> String {
     format!("{}#P{}", r.import_id, r.sequence)
 }
 

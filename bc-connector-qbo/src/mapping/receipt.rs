@@ -1,6 +1,6 @@
 //! Payments recorded against invoices.
 
-use bc_core::{Error, ErrorKind, ReceiptPosting, ReceiptState};
+use bc_core::{Error, ErrorKind, Receipt, ReceiptState};
 use rust_decimal::Decimal;
 
 use super::*;
@@ -8,7 +8,7 @@ use crate::error::PLATFORM;
 use crate::wire::{Line, LinkedTxn, Payment, Ref};
 
 /// Every reference a receipt needs.
-pub fn receipt_refs_needed(r: &ReceiptPosting) -> Vec<RefKey> {
+pub fn receipt_refs_needed(r: &Receipt) -> Vec<RefKey> {
     let mut v = Vec::new();
     if !r.deposit_account.is_empty() {
         v.push(RefKey::Account(r.deposit_account.clone()));
@@ -20,7 +20,7 @@ pub fn receipt_refs_needed(r: &ReceiptPosting) -> Vec<RefKey> {
 }
 
 /// A QBO payment for a receipt, linked to the invoice it pays.
-pub fn payment(r: &ReceiptPosting, refs: &Refs) -> Result<Payment, Error> {
+pub fn payment(r: &Receipt, refs: &Refs) -> Result<Payment, Error> {
     let ctx = format!("receipt {} of order {}", r.sequence, r.import_id);
     if r.amount <= Decimal::ZERO {
         return Err(Error::new(

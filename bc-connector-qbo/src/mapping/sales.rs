@@ -29,11 +29,11 @@ pub fn sales_refs_needed(doc: &SalesDocument) -> Vec<RefKey> {
     for line in &doc.lines {
         line_refs(line, account_discounts == 1, &mut out);
         if let Some(c) = &line.tax_code {
-            out.push(RefKey::TaxCode(c.clone()));
+            out.push(RefKey::TaxCode(c.to_string()));
         }
     }
     for t in &doc.taxes {
-        out.push(RefKey::TaxCode(t.tax_code.clone()));
+        out.push(RefKey::TaxCode(t.tax_code.to_string()));
     }
     if let Some(c) = &doc.class {
         out.push(RefKey::Class(c.clone()));
@@ -135,7 +135,11 @@ pub fn sales_form(doc: &SalesDocument, customer: &str, refs: &Refs) -> Result<Sa
             let mut per_rate: BTreeMap<String, (Decimal, Decimal, Decimal)> = BTreeMap::new();
             let mut complete = true;
             for t in &doc.taxes {
-                match refs.tax_codes.get(&t.tax_code).map(|i| i.rates.as_slice()) {
+                match refs
+                    .tax_codes
+                    .get(t.tax_code.as_str())
+                    .map(|i| i.rates.as_slice())
+                {
                     Some([(rate, pct)]) => {
                         let e = per_rate.entry(rate.clone()).or_insert((
                             *pct,
@@ -235,7 +239,7 @@ fn line_tax(
                     .is_some_and(|c| doc_codes.contains(&c) && c != "NON");
             Ok(Some(Ref::id(if taxed { "TAX" } else { "NON" })))
         }
-        TaxStyle::NonUs => match l.tax_code.as_ref().or(refs.default_tax_code.as_ref()) {
+        TaxStyle::NonUs => match l.tax_code.as_deref().or(refs.default_tax_code.as_deref()) {
             Some(c) => refs.tax_code(c, ctx).map(Some),
             None => Ok(None),
         },

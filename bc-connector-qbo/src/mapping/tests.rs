@@ -85,7 +85,7 @@ fn line(
         quantity: Decimal::ONE,
         unit_price: amount,
         amount,
-        tax_code: tax.map(str::to_string),
+        tax_code: tax.map(Into::into),
     }
 }
 

@@ -120,7 +120,7 @@ pub fn line(
         quantity: qty,
         unit_price: unit,
         amount,
-        tax_code: tax.map(str::to_string),
+        tax_code: tax.map(Into::into),
     }
 }
 
@@ -179,7 +179,7 @@ pub fn document(
         ));
     }
     let taxes = vec![DocumentTax {
-        tax_code: taxed.to_string(),
+        tax_code: taxed.into(),
         zone: "Zone".into(),
         rate: dec!(7.25),
         line: Some(0),

@@ -4,6 +4,7 @@ use rust_decimal::Decimal;
 
 use super::issue::{IssueCode, MappingIssue};
 use crate::document::{DocNumber, JournalEntry, JournalLine};
+use crate::ids::JournalKey;
 use crate::ledger::LedgerCapabilities;
 use crate::money::round_dp;
 use crate::refund::Payout;
@@ -95,14 +96,17 @@ pub fn plan_payout_journal(
         ),
     ));
     lines.retain(|l| !(l.debit.is_zero() && l.credit.is_zero()));
-    let key = format!("{}-PAYOUT-{}", settings.sync.import_source_code, payout.id);
+    let key = JournalKey::new(format!(
+        "{}-PAYOUT-{}",
+        settings.sync.import_source_code, payout.id
+    ));
     Ok(JournalEntry {
         key: key.clone(),
         number: DocNumber::Fixed(
             ledger
                 .max_doc_number_len
                 .map(|m| key.chars().take(m).collect())
-                .unwrap_or(key),
+                .unwrap_or_else(|| key.to_string()),
         ),
         date: payout
             .paid_at

@@ -4,7 +4,7 @@ use chrono::NaiveDate;
 
 use super::issue::{IssueCode, MappingIssue};
 use super::sales::{import_id, order_date};
-use crate::document::{DocumentKind, ReceiptPosting, ReceiptState};
+use crate::document::{DocumentKind, Receipt, ReceiptState};
 use crate::ids::LedgerRef;
 use crate::ledger::LedgerCapabilities;
 use crate::money::round_dp;
@@ -25,7 +25,7 @@ pub fn plan_receipts(
     ledger: &LedgerCapabilities,
     document: &LedgerRef,
     client: &LedgerRef,
-) -> Result<Vec<ReceiptPosting>, Vec<MappingIssue>> {
+) -> Result<Vec<Receipt>, Vec<MappingIssue>> {
     if !settings.payments.record_payments
         || settings.orders.document_kind == DocumentKind::SalesReceipt
         || settings.payments.link == PaymentLink::SalesReceipt
@@ -62,7 +62,7 @@ pub fn plan_receipts(
         let date: NaiveDate =
             p.at.map(|at| at.with_timezone(&settings.sync.timezone).date_naive())
                 .unwrap_or_else(|| order_date(order, settings));
-        out.push(ReceiptPosting {
+        out.push(Receipt {
             import_id: import_id.clone(),
             sequence: u32::try_from(out.len()).unwrap_or(u32::MAX),
             document: document.clone(),

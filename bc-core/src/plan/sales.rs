@@ -17,6 +17,8 @@ use crate::ledger::LedgerCapabilities;
 use crate::money::round_dp;
 use crate::order::{Order, OrderLine, TaxLine, TaxTarget};
 use crate::settings::{PaymentLink, ProductMatch, Settings, TargetFor};
+use crate::ship_via::ShipVia;
+use crate::tax::{TaxArea, TaxMap};
 
 /// What the engine looked up before planning: the client and the items.
 #[derive(Clone, Debug)]
@@ -63,11 +65,8 @@ pub(crate) fn import_id(order: &Order, settings: &Settings) -> Result<ImportId, 
 }
 
 /// Looks up the ledger tax code of a storefront tax: `"zone/class"` first, then `"zone"`.
-pub(crate) fn tax_code<'s>(settings: &'s Settings, tax: &TaxLine) -> Option<&'s String> {
-    tax.class
-        .as_ref()
-        .and_then(|c| settings.tax_map.get(&format!("{}/{}", tax.zone, c)))
-        .or_else(|| settings.tax_map.get(&tax.zone))
+pub(crate) fn tax_code<'s>(settings: &'s Settings, tax: &TaxLine) -> Option<&'s TaxArea> {
+    settings.tax_map.for_tax(tax).map(|(_, area)| area)
 }
 
 pub(crate) fn missing_target(
@@ -158,18 +157,12 @@ pub fn plan_sales_document(
     };
 
     // Taxes: mapped codes, amounts rounded with the cents distributed (copied, not recomputed).
-    let mut tax_codes: Vec<Option<String>> = Vec::with_capacity(order.taxes.len());
+    let mut tax_codes: Vec<Option<TaxArea>> = Vec::with_capacity(order.taxes.len());
     for tax in &order.taxes {
         match tax_code(settings, tax) {
             Some(code) => tax_codes.push(Some(code.clone())),
             None => {
-                let key = match &tax.class {
-                    Some(c) => format!(
-                        "`tax_map.\"{}\"` or `tax_map.\"{}/{c}\"`",
-                        tax.zone, tax.zone
-                    ),
-                    None => format!("`tax_map.\"{}\"`", tax.zone),
-                };
+                let key = TaxMap::keys_for(tax);
                 issues.push(MappingIssue::new(
                     Some(oid),
                     IssueCode::UnmappedTaxZone,
@@ -180,7 +173,7 @@ pub fn plan_sales_document(
             }
         }
     }
-    let code_for = |target: &TaxTarget| -> Option<String> {
+    let code_for = |target: &TaxTarget| -> Option<TaxArea> {
         order
             .taxes
             .iter()
@@ -261,7 +254,7 @@ pub fn plan_sales_document(
     // Discounts: line discounts grouped by (code, tax code), then order-level ones (O8).
     let discount_target = posting.target(TargetFor::Discount);
     // ((coupon code, tax code), amount), in order of first appearance.
-    type Group = ((Option<String>, Option<String>), Decimal);
+    type Group = ((Option<String>, Option<TaxArea>), Decimal);
     let mut grouped: Vec<Group> = Vec::new();
     for line in &order.lines {
         let code = code_for(&TaxTarget::Line(line.line_id.clone()));
@@ -514,17 +507,7 @@ pub fn plan_sales_document(
         _ => None,
     };
     let shipping = order.shipping_addresses.first().map(|s| s.address.clone());
-    let ship_via = order
-        .shipping_method()
-        .map(|m| {
-            settings
-                .shipping
-                .ship_via_map
-                .get(m)
-                .cloned()
-                .unwrap_or_else(|| m.to_string())
-        })
-        .or_else(|| settings.shipping.default_ship_via.clone());
+    let ship_via = ShipVia::for_order(order, &settings.shipping);
 
     Ok(SalesDocument {
         kind,

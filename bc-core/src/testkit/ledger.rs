@@ -36,9 +36,9 @@ pub struct LedgerFixture {
     /// Where rounding posts.
     pub rounding: PostingTarget,
     /// A valid tax code for taxed lines (`None`: post untaxed).
-    pub tax_code: Option<String>,
+    pub tax_code: Option<crate::TaxArea>,
     /// The code for untaxed lines (US QuickBooks: `NON`).
-    pub non_taxable_code: Option<String>,
+    pub non_taxable_code: Option<crate::TaxArea>,
     /// Accounts for created items.
     pub income_account: String,
     /// Expense account for created non-inventory items.
@@ -242,7 +242,7 @@ pub fn sample_document(
                 qty: i64,
                 unit: Decimal,
                 amount: Decimal,
-                tax: Option<String>| SalesLine {
+                tax: Option<crate::TaxArea>| SalesLine {
         kind,
         target,
         description: desc.to_string(),
@@ -502,7 +502,7 @@ pub async fn receipts(ledger: &dyn Ledger, fx: &LedgerFixture) -> Check {
         .post_sales_document(&doc)
         .await
         .map_err(|e| format!("post: {e}"))?;
-    let receipt = ReceiptPosting {
+    let receipt = Receipt {
         import_id: id,
         sequence: 0,
         document: at,
@@ -592,7 +592,7 @@ pub async fn journal(ledger: &dyn Ledger, fx: &LedgerFixture) -> Check {
     let (a, b) = &fx.journal_accounts;
     let entry = |key: String, credit: Decimal| JournalEntry {
         number: DocNumber::Fixed(format!("J{}", &tag.chars().take(12).collect::<String>())),
-        key,
+        key: key.into(),
         date: NaiveDate::from_ymd_opt(2026, 11, 2).unwrap_or_default(),
         currency: fx.currency,
         lines: vec![

@@ -7,7 +7,7 @@
 use bc_core::settings::PaymentLink;
 use bc_core::{
     CatalogEntry, DocumentKind, IssueCode, LedgerCatalog, MappingIssue, Order, PaymentState,
-    Settings, TaxLine,
+    Settings, ShipVia, TaxLine,
 };
 
 use crate::report::ProblemGroup;
@@ -46,16 +46,7 @@ pub(crate) fn quoted(s: &str) -> String {
 /// The `tax_map` key a tax line is looked up by, when it is mapped (`"zone/class"` first,
 /// then `"zone"`, as the plan looks it up).
 pub(crate) fn mapped_tax_key(settings: &Settings, tax: &TaxLine) -> Option<String> {
-    if let Some(c) = &tax.class {
-        let k = format!("{}/{}", tax.zone, c);
-        if settings.tax_map.contains_key(&k) {
-            return Some(k);
-        }
-    }
-    settings
-        .tax_map
-        .contains_key(&tax.zone)
-        .then(|| tax.zone.clone())
+    settings.tax_map.for_tax(tax).map(|(k, _)| k.to_string())
 }
 
 /// The payment methods of `order` that make a receipt or a sales receipt's payment (not void,
@@ -278,25 +269,20 @@ pub(crate) fn catalog_causes(
     }
     if ship_vias && !settings.shipping.auto_create_ship_via {
         if let Some(list) = known(Some(cat), "ship_vias", |c| &c.ship_vias) {
-            let via = match order.shipping_method() {
-                Some(m) => Some((
-                    m.to_string(),
-                    format!("shipping.ship_via_map.{}", quoted(m)),
-                    settings
-                        .shipping
-                        .ship_via_map
-                        .get(m)
-                        .cloned()
-                        .unwrap_or_else(|| m.to_string()),
-                )),
-                None => settings.shipping.default_ship_via.as_ref().map(|d| {
-                    (
+            let via = ShipVia::for_order(order, &settings.shipping).map(|via| {
+                match order.shipping_method().filter(|m| !m.trim().is_empty()) {
+                    Some(m) => (
+                        m.to_string(),
+                        format!("shipping.ship_via_map.{}", quoted(m)),
+                        via.method,
+                    ),
+                    None => (
                         "(no shipping method)".to_string(),
                         "shipping.default_ship_via".to_string(),
-                        d.clone(),
-                    )
-                }),
-            };
+                        via.method,
+                    ),
+                }
+            });
             if let Some((value, setting, via)) = via {
                 if !in_list(list, &via) {
                     push((

@@ -177,7 +177,7 @@ impl Engine {
             Err(e) => return Err(e),
         };
         settings.check_statuses(&statuses)?;
-        match settings.status.direction {
+        match settings.status.map.direction {
             StatusDirection::PushLedger => {
                 if !self.ledger.capabilities().document_statuses {
                     run.note(format!(
@@ -209,7 +209,7 @@ impl Engine {
                             ended.push(Item::Again);
                             continue;
                         }
-                        let Some(target) = settings.status.to_storefront(&ds.status) else {
+                        let Some(target) = settings.status.map.to_storefront(&ds.status) else {
                             run.skipped();
                             ended.push(Item::Settled);
                             continue;
@@ -320,7 +320,7 @@ impl Engine {
                             continue;
                         };
                         // `to_ledger` never returns a posting status (T2).
-                        let Some(ledger_status) = settings.status.to_ledger(st) else {
+                        let Some(ledger_status) = settings.status.map.to_ledger(st) else {
                             run.skipped();
                             continue;
                         };
@@ -530,6 +530,15 @@ impl Engine {
         let mut shipment = s.shipment.clone();
         if shipment.ship_via.is_none() {
             shipment.ship_via = settings.shipping.default_ship_via.clone();
+        }
+        // The carrier `shipping.ship_via_map` names for the ship via, when the ledger's
+        // shipment names none (S2).
+        if shipment.carrier.is_none() {
+            shipment.carrier = shipment
+                .ship_via
+                .as_deref()
+                .and_then(|v| settings.shipping.carrier_of(v))
+                .map(str::to_string);
         }
         // A ledger that ships whole documents (QBO keeps only the tracking number on the
         // invoice) gives no lines: ship what the order has left, one storefront shipment per

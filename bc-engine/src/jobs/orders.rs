@@ -28,8 +28,8 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use bc_core::plan::{plan_client, plan_receipts, plan_sales_document, ClientPlan, Lookups};
 use bc_core::{
     Error, ImportId, IssueCode, ItemKey, LedgerCapabilities, LedgerCatalog, LedgerRef,
-    MappingIssue, NewItem, Order, OrderId, OrderQuery, ReceiptPosting, Result, SalesDocument,
-    Settings, StatusId,
+    MappingIssue, NewItem, Order, OrderId, OrderQuery, Receipt, Result, SalesDocument, Settings,
+    StatusId,
 };
 use chrono::{DateTime, NaiveTime, Utc};
 use futures::stream::{self, StreamExt};
@@ -975,7 +975,7 @@ impl Engine {
     ) -> Vec<Ended> {
         let mut ended = Vec::new();
         let mut planned: Vec<(Prepared, Written, bool)> = Vec::new();
-        let mut writes: Vec<Write<(usize, ReceiptPosting)>> = Vec::new();
+        let mut writes: Vec<Write<(usize, Receipt)>> = Vec::new();
         for (p, w, updated) in ready {
             match plan_receipts(&p.order, ctx.settings, &ctx.caps, w.at(), &p.doc.client) {
                 Err(issues) => {
@@ -1024,7 +1024,7 @@ impl Engine {
                 Side::Ledger,
                 writes,
                 before,
-                &|rs: Vec<(usize, ReceiptPosting)>| async move {
+                &|rs: Vec<(usize, Receipt)>| async move {
                     let mut out = Vec::with_capacity(rs.len());
                     for (_, r) in &rs {
                         out.push(if caps.find_receipts {
@@ -1044,11 +1044,11 @@ impl Engine {
                     }
                     out
                 },
-                &|rs: Vec<(usize, ReceiptPosting)>| async move {
-                    let rs: Vec<ReceiptPosting> = rs.into_iter().map(|(_, r)| r).collect();
+                &|rs: Vec<(usize, Receipt)>| async move {
+                    let rs: Vec<Receipt> = rs.into_iter().map(|(_, r)| r).collect();
                     self.ledger.post_receipts(&rs).await
                 },
-                &|_: &Write<(usize, ReceiptPosting)>, _: &Written| Vec::new(),
+                &|_: &Write<(usize, Receipt)>, _: &Written| Vec::new(),
             )
             .await;
         let mut failures: Vec<Option<Error>> = vec![None; planned.len()];

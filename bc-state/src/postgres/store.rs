@@ -406,9 +406,9 @@ impl StateStore for PostgresStateStore {
         .collect()
     }
 
-    async fn journal_intents(
+    async fn journal_intents<'f>(
         &self,
-        fence: Option<&Fence>,
+        fence: Option<&'f Fence>,
         intents: &[Intent],
         now: DateTime<Utc>,
     ) -> Result<Vec<Option<WriteRecord>>> {
@@ -486,9 +486,9 @@ impl StateStore for PostgresStateStore {
         Ok(before)
     }
 
-    async fn commit(
+    async fn commit<'f>(
         &self,
-        fence: Option<&Fence>,
+        fence: Option<&'f Fence>,
         ops: &[StateOp],
         now: DateTime<Utc>,
     ) -> Result<()> {

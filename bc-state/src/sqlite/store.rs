@@ -407,9 +407,9 @@ impl StateStore for SqliteStateStore {
         .collect()
     }
 
-    async fn journal_intents(
+    async fn journal_intents<'f>(
         &self,
-        fence: Option<&Fence>,
+        fence: Option<&'f Fence>,
         intents: &[Intent],
         now: DateTime<Utc>,
     ) -> Result<Vec<Option<WriteRecord>>> {
@@ -421,9 +421,9 @@ impl StateStore for SqliteStateStore {
         Ok(before)
     }
 
-    async fn commit_then_intents(
+    async fn commit_then_intents<'f>(
         &self,
-        fence: Option<&Fence>,
+        fence: Option<&'f Fence>,
         ops: &[StateOp],
         intents: &[Intent],
         now: DateTime<Utc>,
@@ -443,9 +443,9 @@ impl StateStore for SqliteStateStore {
         Ok(before)
     }
 
-    async fn commit(
+    async fn commit<'f>(
         &self,
-        fence: Option<&Fence>,
+        fence: Option<&'f Fence>,
         ops: &[StateOp],
         now: DateTime<Utc>,
     ) -> Result<()> {
