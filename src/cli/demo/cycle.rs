@@ -1453,6 +1453,7 @@ pub(super) async fn run_kills(args: DemoArgs) -> Result<Summary, String> {
             expected_reasons: expected_reasons(&args),
             state_faults,
             token_expiries: 0,
+            reconnects: 0,
             last_worker: last,
         }),
         platforms: Some(PlatformSummary {

@@ -282,6 +282,67 @@ impl Worker {
             .map_err(|e| format!("cannot start {} demo-worker: {e}", self.exe.display()))?;
         Ok((child, out))
     }
+
+    /// Whether the last worker stopped because QuickBooks refused its refresh token (exit 5,
+    /// "fix `ledger.refresh_token`"), read from its log.
+    fn locked_out(&self) -> bool {
+        let log = self.dir.join(format!("worker-{}.log", self.runs));
+        std::fs::read_to_string(log).is_ok_and(|t| t.contains(LOCKED_OUT))
+    }
+}
+
+/// The text at `key` of a JSON object, or "".
+fn text_of(v: &Value, key: &str) -> String {
+    v[key].as_str().unwrap_or_default().to_string()
+}
+
+/// What a worker's last line says when QuickBooks refused its refresh token.
+const LOCKED_OUT: &str = "the refresh token was refused";
+
+/// The operator's `bcsync connect qbo` after a lock-out: consent again (the sandbox's
+/// authorization code, as its consent redirect carries), the `authorization_code` grant at
+/// the token endpoint over HTTP, and the new refresh token written where the workers read
+/// it. With refresh tokens that rotate on every use and no grace for the one used (the
+/// QuickBooks sandbox is that strict), a worker SIGKILLed after the token endpoint rotated
+/// its token and before it saved the new one leaves no process a working token: no client
+/// can close that window, and the documented remedy is this reconnection.
+async fn reconnect_qbo(q: &QboSandbox, token_file: &Path) -> Result<(), String> {
+    let c = q.credentials_json();
+    let client = reqwest::Client::new();
+    let mut last = String::new();
+    for attempt in 0..10u64 {
+        if attempt > 0 {
+            tokio::time::sleep(Duration::from_millis(200 * attempt)).await;
+        }
+        let code = q.authorization_code();
+        let answer = client
+            .post(text_of(&c, "token_url"))
+            .basic_auth(text_of(&c, "client_id"), Some(text_of(&c, "client_secret")))
+            .form(&[
+                ("grant_type", "authorization_code"),
+                ("code", code.as_str()),
+                ("redirect_uri", "http://127.0.0.1:8080/callback"),
+            ])
+            .send()
+            .await;
+        match answer {
+            Ok(r) if r.status().is_success() => {
+                let body: Value = r
+                    .json()
+                    .await
+                    .map_err(|e| format!("reconnect to QuickBooks: {e}"))?;
+                let token = text_of(&body, "refresh_token");
+                if token.is_empty() {
+                    return Err("reconnect to QuickBooks: no refresh_token in the answer".into());
+                }
+                return write_durably(token_file, &token)
+                    .map_err(|e| format!("cannot write {}: {e}", token_file.display()));
+            }
+            Ok(r) => last = format!("HTTP {}", r.status()),
+            Err(e) => last = e.to_string(),
+        }
+    }
+    Err(format!("reconnect to QuickBooks failed: {last}"))
 }
 
 pub(super) fn last_line(path: &Path) -> Value {
@@ -430,7 +491,7 @@ pub(super) async fn run(args: DemoArgs) -> Result<Summary, String> {
     )
     .await?;
     let creds = sandbox.credentials_json();
-    let s = |v: &Value, k: &str| v[k].as_str().unwrap_or_default().to_string();
+    let s = text_of;
     text = set_key(&text, "storefront", "store_hash", &s(&creds, "store_hash"));
     text = set_key(
         &text,
@@ -551,6 +612,27 @@ pub(super) async fn run(args: DemoArgs) -> Result<Summary, String> {
     let max_delay_ms = 3_000 + args.orders.saturating_mul(3);
     let mut people = People::default();
     let (mut kills, mut in_window) = (0u32, 0u32);
+    let mut reconnects = 0u32;
+    // After each worker: the operator's reconnection when QuickBooks locked it out.
+    let reconnect = |worker: &Worker| {
+        let target = match (&side, &worker.token_file) {
+            (Side::Qbo { sandbox: q, .. }, Some(file)) if worker.locked_out() => {
+                Some((q.clone(), file.clone()))
+            }
+            _ => None,
+        };
+        async move {
+            match target {
+                Some((q, file)) => {
+                    if !quiet {
+                        eprintln!("QuickBooks refused the workers' refresh token: reconnecting (`bcsync connect qbo`)");
+                    }
+                    reconnect_qbo(&q, &file).await.map(|()| 1)
+                }
+                None => Ok(0),
+            }
+        }
+    };
     let mut tries = 0u32;
     while kills < args.kills && tries < args.kills.saturating_mul(4).saturating_add(8) {
         tries += 1;
@@ -569,6 +651,7 @@ pub(super) async fn run(args: DemoArgs) -> Result<Summary, String> {
             kills += 1;
             in_window += u32::from(open > 0);
         }
+        reconnects += reconnect(&worker).await?;
         people
             .play(&side, &sandbox, &settings, &seen, args.seed)
             .await?;
@@ -594,6 +677,7 @@ pub(super) async fn run(args: DemoArgs) -> Result<Summary, String> {
             let status = child.wait().await.map_err(|e| format!("worker: {e}"))?;
             last = last_line(&out);
             settled = status.success();
+            reconnects += reconnect(&worker).await?;
             if !settled && !quiet {
                 eprintln!(
                     "worker {} stopped with {status} (exit {EXIT_WORK_LEFT} = work left); running another",
@@ -713,6 +797,7 @@ pub(super) async fn run(args: DemoArgs) -> Result<Summary, String> {
             expected_reasons: EXPECTED_REASONS.iter().map(|s| s.to_string()).collect(),
             state_faults,
             token_expiries: expiries.load(Ordering::SeqCst),
+            reconnects,
             last_worker: last,
         }),
         platforms: None,

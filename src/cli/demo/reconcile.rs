@@ -9,8 +9,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use bc_connector_acctvantage::Erp;
 use bc_core::money::round_dp;
 use bc_core::{
-    Currency, ImportId, Ledger, LedgerRef, OrderId, ReceiptPosting, ReceiptState, RefundId,
-    Settings, SourceCode,
+    Currency, ImportId, Ledger, LedgerRef, OrderId, Receipt, ReceiptState, RefundId, Settings,
+    SourceCode,
 };
 use bc_engine::{EntityKind, ExceptionFilter, ExceptionReason, ExceptionRecord, StateStore};
 use bc_sandbox_bigcommerce::BigCommerceSandbox;
@@ -50,8 +50,8 @@ pub struct KindCount {
     pub waiting: usize,
 }
 
-fn is_zero(n: &usize) -> bool {
-    *n == 0
+fn is_zero<T: Default + PartialEq>(n: &T) -> bool {
+    *n == T::default()
 }
 
 impl KindCount {
@@ -119,6 +119,11 @@ pub struct KillSummary {
     pub state_faults: u64,
     /// Times the QuickBooks access tokens were expired under the workers.
     pub token_expiries: u32,
+    /// Times the operator reconnected QuickBooks (`bcsync connect qbo`) because a worker was
+    /// killed between the token endpoint's rotation of its refresh token and saving the new
+    /// one, which leaves no working token (see `kills.rs`, `reconnect_qbo`).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub reconnects: u32,
     /// Last lines of the workers that ran to the end.
     pub last_worker: Value,
 }
@@ -243,8 +248,8 @@ pub fn shipment_copies(storefront: &BigCommerceSandbox, id: u64, tracking: &str)
 }
 
 /// A receipt to search for: only its import id and sequence matter to `find_receipt`.
-fn receipt_probe(import_id: &ImportId, sequence: usize, document: LedgerRef) -> ReceiptPosting {
-    ReceiptPosting {
+fn receipt_probe(import_id: &ImportId, sequence: usize, document: LedgerRef) -> Receipt {
+    Receipt {
         import_id: import_id.clone(),
         sequence: u32::try_from(sequence).unwrap_or(u32::MAX),
         document,
