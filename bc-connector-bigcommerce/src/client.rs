@@ -11,6 +11,7 @@ use std::sync::Arc;
 use bc_core::{OrderQuery, Result, StatusId};
 use bc_http::{ApiRequest, ApiResponse, HttpClient, HttpTransport, StaticHeaderAuth};
 use http::HeaderName;
+use serde_json::value::RawValue;
 use serde_json::Value;
 
 use crate::config::BigCommerceConfig;
@@ -59,6 +60,29 @@ pub(crate) async fn get_list(
     match body_json(&resp, what)? {
         Value::Array(items) => Ok(items),
         _ => Err(field_error(what, "(body)", "expected an array")),
+    }
+}
+
+/// `GET` of a v2 list whose rows are kept as their JSON text (one row parsed at a time by
+/// the caller): a page of 250 orders with their lines weighs a few MB as text and several
+/// times that as [`Value`] trees, and a worker holds a page per connection. `204` or an
+/// empty body is an empty list; a body that is not an array fails as [`get_list`] does.
+pub(crate) async fn get_list_raw(
+    client: &HttpClient,
+    req: ApiRequest,
+    what: &str,
+) -> Result<Vec<Box<RawValue>>> {
+    let resp = client.send(req).await?;
+    if resp.is_empty() {
+        return Ok(Vec::new());
+    }
+    match resp.json::<Vec<Box<RawValue>>>(what) {
+        Ok(rows) => Ok(rows),
+        // Not JSON (the parse error), or JSON but not an array: `get_list`'s errors.
+        Err(_) => {
+            body_json(&resp, what)?;
+            Err(field_error(what, "(body)", "expected an array"))
+        }
     }
 }
 

@@ -20,6 +20,15 @@ use crate::state::{
     is_lease_lost, Direction, EntityKind, ExceptionReason, Fence, LogEntry, Outcome, StateStore,
 };
 
+/// The size from which [`Engine::lock_for`] drops the mutexes nobody uses.
+pub(crate) const LOCKS_PRUNE_AT: usize = 1024;
+
+/// Most keys each look-up cache (clients, items) keeps: beyond, the cache is emptied and
+/// refills from the ledger's searches (a miss costs one search, never a second write: the
+/// journal adopts an earlier creation). Clients and items of a long backlog are mostly
+/// seen once, so a cache that grows with them only grows a worker.
+pub(crate) const LOOKUP_CACHE_CAP: usize = 8192;
+
 /// How the engine runs its jobs.
 #[derive(Clone, Debug)]
 pub struct EngineOptions {
@@ -349,12 +358,26 @@ impl Engine {
     }
 
     /// An async mutex per `name` (one client or item created at a time).
+    ///
+    /// The map does not keep a mutex nobody uses: each time it reaches a power of two of at
+    /// least [`LOCKS_PRUNE_AT`] entries, the entries only the map holds (no task holds their
+    /// guard or waits for it; a task gets a clone only here, under the map's lock) are
+    /// dropped, and the name gets a fresh mutex when it is needed again. The map stays below
+    /// twice the larger of that threshold and the names in use, however many clients and
+    /// items a long-lived engine meets.
     pub(crate) fn lock_for(&self, name: &str) -> Arc<tokio::sync::Mutex<()>> {
-        let mut map = match self.locks.lock() {
-            Ok(m) => m,
-            Err(p) => p.into_inner(),
-        };
+        let mut map = lock(&self.locks);
+        let len = map.len();
+        if len >= LOCKS_PRUNE_AT && len.is_power_of_two() && !map.contains_key(name) {
+            map.retain(|_, l| Arc::strong_count(l) > 1);
+        }
         Arc::clone(map.entry(name.to_string()).or_default())
+    }
+
+    /// The number of per-name mutexes kept (tests).
+    #[cfg(test)]
+    pub(crate) fn lock_count(&self) -> usize {
+        lock(&self.locks).len()
     }
 
     /// Makes one call to a platform through the run's circuit breaker. Retrying is bc-http's
@@ -721,5 +744,60 @@ pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     match m.lock() {
         Ok(g) => g,
         Err(p) => p.into_inner(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::{test_settings, MemoryLedger, MemoryStorefront};
+    use crate::MemoryStateStore;
+
+    fn engine() -> Engine {
+        Engine::new(
+            Arc::new(MemoryStorefront::new()),
+            Arc::new(MemoryLedger::new()),
+            Arc::new(MemoryStateStore::new()),
+            test_settings(""),
+        )
+    }
+
+    #[tokio::test]
+    async fn the_lock_map_stays_bounded_and_keeps_the_locks_in_use() {
+        let e = engine();
+        // A lock held across the whole test, and one a task waits for.
+        let held = e.lock_for("client:email:held@example.com");
+        let guard = held.lock().await;
+        let waited = e.lock_for("item:sku:WAITED");
+        let _waited_guard = waited.lock().await;
+        let waiter = {
+            let l = e.lock_for("item:sku:WAITED");
+            tokio::spawn(async move {
+                let _g = l.lock().await;
+            })
+        };
+        for i in 0..20 * LOCKS_PRUNE_AT {
+            // One client or item created at a time, then nobody keeps its lock.
+            let l = e.lock_for(&format!("client:email:guest{i}@example.com"));
+            let _g = l.lock().await;
+        }
+        assert!(
+            e.lock_count() <= 2 * LOCKS_PRUNE_AT,
+            "{} locks kept",
+            e.lock_count()
+        );
+        // The locks in use were kept: the same mutex, still held.
+        assert!(Arc::ptr_eq(
+            &held,
+            &e.lock_for("client:email:held@example.com")
+        ));
+        assert!(e
+            .lock_for("client:email:held@example.com")
+            .try_lock()
+            .is_err());
+        assert!(Arc::ptr_eq(&waited, &e.lock_for("item:sku:WAITED")));
+        drop(guard);
+        drop(_waited_guard);
+        waiter.await.unwrap();
     }
 }

@@ -3,7 +3,9 @@
 //! requests per 30 s, counted in 3 s windows), and its own embedded ERP — synced by 1, 2 and
 //! 4 worker processes (`bc_state::worker::run_worker`) sharing one PostgreSQL state
 //! database. Prints, per worker count: orders/s, storefront requests/s and their ratio to the
-//! sum of the stores' ceilings, 429s, and each worker's peak RSS.
+//! sum of the stores' ceilings, 429s, orders lost, duplicated and excepted (in the exception
+//! queue with the storefront's error status: a finished outcome, counted with its reasons),
+//! and each worker's peak RSS.
 //!
 //! ```text
 //! BCSYNC_TEST_POSTGRES_URL=postgres://… cargo bench -p bc-state --bench scale            # 600 orders
@@ -107,7 +109,8 @@ async fn run(url: &str, total: u64, workers: usize) {
     let limit = Duration::from_secs(60 + 3 * total * 5 / (CONNECTIONS as u64 * 5));
     while started.elapsed() < limit {
         tokio::time::sleep(Duration::from_millis(500)).await;
-        // Done: every order's document in its ERP and its storefront status moved on.
+        // Done: every order settled (its document in its ERP, or in the exception queue with
+        // the storefront's error status) and its storefront status moved on.
         if fleet::all_downloaded(&shops) && fleet::all_posted(&shops).await {
             settled = true;
             break;
@@ -131,6 +134,14 @@ async fn run(url: &str, total: u64, workers: usize) {
         lost += l;
         duplicated += d;
     }
+    // Orders in the exception queue with the storefront's error status: settled, not posted.
+    let (excepted, why) = fleet::excepted_summary(&shops).await;
+    let why: Vec<String> = why.iter().map(|(l, n)| format!("{l} {n}")).collect();
+    let excepted = if why.is_empty() {
+        excepted.to_string()
+    } else {
+        format!("{excepted} ({})", why.join(", "))
+    };
     let ceiling = CONNECTIONS as f64 * f64::from(QUOTA) / (WINDOW_MS as f64 / 1000.0);
     let rps = requests as f64 / elapsed;
     let rss: Vec<String> = reports
@@ -143,7 +154,7 @@ async fn run(url: &str, total: u64, workers: usize) {
     println!(
         "scale: {workers} worker(s), {CONNECTIONS} connections, {importable} orders{}: {elapsed:.1} s, \
          {:.1} orders/s; storefront {requests} requests served ({:.2}/order) = {rps:.1} req/s vs the stores' \
-         ceilings {ceiling:.0} req/s: ratio {:.2}; 429s {limited}; lost {lost}, duplicated {duplicated}; \
+         ceilings {ceiling:.0} req/s: ratio {:.2}; 429s {limited}; lost {lost}, duplicated {duplicated}, excepted {excepted}; \
          peak RSS per worker: {}",
         if settled { "" } else { " (NOT all posted in time)" },
         importable as f64 / elapsed,

@@ -4,15 +4,16 @@
 use std::collections::BTreeMap;
 
 use bc_core::{
-    Currency, Cursor, Error, Order, OrderId, OrderQuery, OrderStatus, Page, Refund, RefundQuery,
-    Result, StatusId,
+    Currency, Cursor, Error, ItemFailure, Order, OrderId, OrderQuery, OrderStatus, Page, Refund,
+    RefundQuery, Result, StatusId,
 };
 use bc_http::ApiRequest;
 use futures::stream::{self, StreamExt};
+use serde_json::value::RawValue;
 use serde_json::{json, Value};
 
 use super::BigCommerce;
-use crate::client::{get_all, get_json, get_list, get_v3, order_list_request};
+use crate::client::{get_all, get_json, get_list, get_list_raw, get_v3, order_list_request};
 use crate::error::{invalid, item_failure};
 use crate::mapping::order::quantity_of;
 use crate::mapping::{
@@ -21,6 +22,26 @@ use crate::mapping::{
 };
 use crate::wire::{Obj, OrderParts};
 use crate::MAX_PAGE;
+
+/// The numeric `id` of a listed row (kept as JSON text), as `Value::get("id")` reads it.
+fn row_id(row: &RawValue) -> Option<u64> {
+    #[derive(serde::Deserialize)]
+    struct Row {
+        id: Option<Value>,
+    }
+    serde_json::from_str::<Row>(row.get())
+        .ok()
+        .and_then(|r| r.id)
+        .and_then(|id| id.as_u64())
+}
+
+/// A listed row (JSON text, valid: it was read as part of the page) as a tree.
+fn parse_row(row: &RawValue) -> std::result::Result<Value, ItemFailure> {
+    serde_json::from_str(row.get()).map_err(|e| {
+        let e = invalid(format!("an order of the page cannot be read: {e}"));
+        item_failure(&Value::String(row.get().to_string()), &e)
+    })
+}
 
 /// Reads an orders cursor: `"{status index}:{next min id}"`; none or the start is `(0, 0)`.
 fn parse_cursor(c: &Option<Cursor>) -> Result<(usize, u64)> {
@@ -50,11 +71,10 @@ impl BigCommerce {
                 return Ok(Page::empty());
             };
             let req = order_list_request(query, *status, min_id)?;
-            let rows = get_list(&self.client, req, "orders page").await?;
-            let last_id = rows
-                .iter()
-                .filter_map(|o| o.get("id").and_then(Value::as_u64))
-                .max();
+            // Rows stay JSON text until their turn: only the orders being completed are
+            // parsed trees at once (a worker lists a page per connection).
+            let rows = get_list_raw(&self.client, req, "orders page").await?;
+            let last_id = rows.iter().filter_map(|o| row_id(o)).max();
             let full = rows.len() >= limit;
             let next = match (full, last_id) {
                 (true, Some(last)) => Some(Cursor(format!("{si}:{}", last + 1))),
@@ -71,20 +91,24 @@ impl BigCommerce {
                     None => return Ok(Page::empty()),
                 }
             }
-            let completed: Vec<(Value, Result<Order>)> =
-                stream::iter(rows.into_iter().map(|o| async move {
-                    let r = self.complete(o.clone()).await;
-                    (o, r)
+            let completed: Vec<std::result::Result<Order, ItemFailure>> =
+                stream::iter(rows.into_iter().map(|raw| async move {
+                    let o = parse_row(&raw)?;
+                    // The row's text is kept for a failure only (its payload, re-read then).
+                    self.complete(o).await.map_err(|e| match parse_row(&raw) {
+                        Ok(o) => item_failure(&o, &e),
+                        Err(f) => f,
+                    })
                 }))
                 .buffered(self.config.concurrency.max(1))
                 .collect()
                 .await;
             let mut orders = Vec::with_capacity(completed.len());
             let mut failures = Vec::new();
-            for (raw, r) in completed {
+            for r in completed {
                 match r {
                     Ok(o) => orders.push(o),
-                    Err(e) => failures.push(item_failure(&raw, &e)),
+                    Err(f) => failures.push(f),
                 }
             }
             return Ok(Page::new(orders, next).with_failures(failures));
@@ -264,5 +288,28 @@ mod tests {
         for bad in ["x", "1:", ":3", "1:-2"] {
             assert!(parse_cursor(&Some(Cursor(bad.into()))).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn listed_rows_kept_as_text_read_as_the_tree_did() {
+        // A page kept as JSON text: each row parses to the tree the whole page gave, and
+        // its id reads as `Value::get("id")` read it.
+        let page = r#"[{"id": 101, "status_id": 11, "total_inc_tax": "10.50",
+            "consignments": [{"shipping": [{"line_items": [{"id": 1}]}]}]},
+            {"id": "x"}, {"no_id": true}, 7, {"id": 18446744073709551615}]"#;
+        let rows: Vec<Box<RawValue>> = serde_json::from_str(page).unwrap();
+        let trees: Vec<Value> = serde_json::from_str(page).unwrap();
+        assert_eq!(rows.len(), trees.len());
+        for (raw, tree) in rows.iter().zip(&trees) {
+            assert_eq!(&parse_row(raw).unwrap(), tree);
+            assert_eq!(row_id(raw), tree.get("id").and_then(Value::as_u64), "{raw}");
+        }
+        assert_eq!(row_id(&rows[0]), Some(101));
+        assert_eq!(row_id(&rows[4]), Some(u64::MAX));
+        // A failure's payload is the row as the tree printed it.
+        let e = invalid("order 101: total_inc_tax");
+        let f = item_failure(&parse_row(&rows[0]).unwrap(), &e);
+        assert_eq!(f.key, "101");
+        assert_eq!(f.raw, Some(trees[0].to_string()));
     }
 }

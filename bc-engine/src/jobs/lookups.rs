@@ -9,7 +9,7 @@ use bc_core::{
 };
 
 use crate::breaker::is_account_level;
-use crate::engine::{internal, payload_hash, Engine, Run, Side};
+use crate::engine::{internal, payload_hash, Engine, Run, Side, LOOKUP_CACHE_CAP};
 use crate::journal::Write;
 use crate::state::{EntityKind, WriteKey};
 
@@ -39,6 +39,9 @@ impl Engine {
 
     fn cache_client(&self, keys: &[ClientKey], client: &ClientRef) {
         if let Ok(mut cache) = self.clients.lock() {
+            if cache.len() + keys.len() > LOOKUP_CACHE_CAP {
+                cache.clear();
+            }
             for k in keys {
                 cache.insert(k.clone(), client.clone());
             }
@@ -332,6 +335,9 @@ impl Engine {
             .map_err(|_| internal("item cache poisoned"))?;
         for (k, f) in missing.into_iter().zip(found) {
             if let Some(i) = f {
+                if cache.len() >= LOOKUP_CACHE_CAP {
+                    cache.clear();
+                }
                 cache.insert(k.clone(), i.clone());
                 out.insert(k, i);
             }
@@ -399,10 +405,14 @@ impl Engine {
             sku: Some(item.sku.clone()),
             tracks_inventory: false,
         };
-        self.items
+        let mut cache = self
+            .items
             .lock()
-            .map_err(|_| internal("item cache poisoned"))?
-            .insert(key.clone(), created.clone());
+            .map_err(|_| internal("item cache poisoned"))?;
+        if cache.len() >= LOOKUP_CACHE_CAP && !cache.contains_key(key) {
+            cache.clear();
+        }
+        cache.insert(key.clone(), created.clone());
         Ok(created)
     }
 
@@ -556,5 +566,61 @@ pub(crate) fn placeholder_client(plan: &ClientPlan) -> ClientRef {
     ClientRef {
         at: LedgerRef::new("(to be created)"),
         display_name: plan.new_client.display_name.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use bc_core::{ClientKey, ClientRef, ItemKey, LedgerRef, NewItem, Sku};
+
+    use crate::engine::LOOKUP_CACHE_CAP;
+    use crate::testing::{test_settings, MemoryLedger, MemoryStorefront};
+    use crate::{Engine, MemoryStateStore};
+
+    fn engine() -> Engine {
+        Engine::new(
+            Arc::new(MemoryStorefront::new()),
+            Arc::new(MemoryLedger::new()),
+            Arc::new(MemoryStateStore::new()),
+            test_settings(""),
+        )
+    }
+
+    #[test]
+    fn the_lookup_caches_stay_bounded_over_many_clients_and_items() {
+        let e = engine();
+        let n = 3 * LOOKUP_CACHE_CAP;
+        for i in 0..n {
+            let keys = [
+                ClientKey::Email(format!("guest{i}@example.com")),
+                ClientKey::DisplayName(format!("Guest {i}")),
+            ];
+            let c = ClientRef {
+                at: LedgerRef::new(format!("C{i}")),
+                display_name: format!("Guest {i}"),
+            };
+            e.cache_client(&keys, &c);
+            // What was just cached is found by each of its keys.
+            assert_eq!(e.cached_client(&keys[1..]), Some(c));
+            let key = ItemKey::Sku(Sku::new(format!("SKU-{i}")));
+            let item = NewItem {
+                sku: Sku::new(format!("SKU-{i}")),
+                name: format!("Item {i}"),
+                item_type: Default::default(),
+                income_account: "4000".into(),
+                expense_account: None,
+                cogs_account: None,
+                asset_account: None,
+                product_class: None,
+                unit_price: None,
+            };
+            e.cache_item(&key, &item, &LedgerRef::new(format!("I{i}")))
+                .unwrap();
+            assert!(e.cached_item(&key).unwrap().is_some());
+        }
+        assert!(e.clients.lock().unwrap().len() <= LOOKUP_CACHE_CAP);
+        assert!(e.items.lock().unwrap().len() <= LOOKUP_CACHE_CAP);
     }
 }

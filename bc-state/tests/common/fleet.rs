@@ -17,7 +17,7 @@ use std::time::Duration;
 use bc_connector_acctvantage::{AcctvantageConfig, Erp, ErpOptions};
 use bc_connector_bigcommerce::{BigCommerce, BigCommerceConfig};
 use bc_core::{Ledger, Settings, Storefront};
-use bc_engine::{Engine, EngineOptions, Job, StateStore};
+use bc_engine::{Engine, EngineOptions, EntityKind, ExceptionFilter, Job, StateStore};
 use bc_http::{RateLimits, ReqwestTransport, RetryPolicy};
 use bc_sandbox_bigcommerce::{BigCommerceConfig as SandboxConfig, BigCommerceSandbox};
 use bc_state::worker::{run_worker, WorkerOptions};
@@ -32,6 +32,9 @@ pub const IDENTITY_VAR: &str = "BCSYNC_FLEET_IDENTITY";
 
 /// The BigCommerce sandbox's status of an order waiting to be imported.
 pub const AWAITING_FULFILLMENT: u8 = 11;
+/// The BigCommerce sandbox's status `Manual Verification Required`: the fleet settings'
+/// `import_error_status`, which the engine gives an order it files in the exception queue.
+pub const MANUAL_VERIFICATION: u8 = 12;
 
 /// What every worker process reads: the state database and each connection's endpoints.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -154,6 +157,8 @@ pub struct Shop {
     pub importable: BTreeSet<u64>,
     /// The settings.
     pub settings: String,
+    /// Its state (the state database bound to this connection): its exception queue.
+    pub state: PostgresStateStore,
 }
 
 /// Starts `n` shops of `orders` orders each (every order made importable), their ERPs set
@@ -200,11 +205,8 @@ pub async fn start_shops(
             .expect("create the ERP");
         erp.prepare_for(&parsed).await.expect("set the ERP up");
         drop(erp);
-        db.for_connection(&name)
-            .unwrap()
-            .register_units(&[Job::Orders.as_str()])
-            .await
-            .unwrap();
+        let state = db.for_connection(&name).unwrap();
+        state.register_units(&[Job::Orders.as_str()]).await.unwrap();
         shops.push(Shop {
             name,
             sandbox,
@@ -212,6 +214,7 @@ pub async fn start_shops(
             erp_path,
             importable,
             settings,
+            state,
         });
     }
     shops
@@ -390,7 +393,8 @@ async fn engine_for(
 }
 
 /// Per shop: importable orders missing from its ERP (lost) and copies beyond the first
-/// (duplicated), read from the ERP's own tables.
+/// (duplicated), read from the ERP's own tables. An order the engine filed in the exception
+/// queue with the storefront's error status ([`excepted`]) is a finished outcome, not lost.
 pub async fn reconcile(shop: &Shop) -> (usize, usize) {
     let settings = Settings::from_toml_str(&shop.settings).unwrap();
     let erp = Erp::open_with(&shop.erp_path, ErpOptions::from_settings(&settings))
@@ -410,11 +414,21 @@ pub async fn reconcile(shop: &Shop) -> (usize, usize) {
             *copies.entry(id).or_default() += 1;
         }
     }
-    let lost = shop
+    let missing: Vec<u64> = shop
         .importable
         .iter()
+        .copied()
         .filter(|id| !copies.contains_key(id))
-        .count();
+        .collect();
+    let lost = if missing.is_empty() {
+        0
+    } else {
+        let excepted = excepted(shop).await;
+        missing
+            .iter()
+            .filter(|id| !excepted.contains_key(id))
+            .count()
+    };
     let duplicated = copies.values().map(|n| n - 1).sum::<usize>()
         + erp
             .duplicates()
@@ -427,7 +441,43 @@ pub async fn reconcile(shop: &Shop) -> (usize, usize) {
     (lost, duplicated)
 }
 
-/// Whether every shop's importable orders are all in its ERP.
+/// Per shop: its importable orders in the connection's exception queue (open) whose
+/// storefront status is the error status ([`MANUAL_VERIFICATION`]): finished, not posted
+/// (a mapping issue such as `rounding_beyond_tolerance` waits for a person). By id, with the
+/// labels of their reasons.
+pub async fn excepted(shop: &Shop) -> BTreeMap<u64, Vec<String>> {
+    shop.state
+        .exceptions(&ExceptionFilter::open(EntityKind::Order))
+        .await
+        .expect("the exception queue")
+        .into_iter()
+        .filter_map(|r| {
+            let id = r.key.parse::<u64>().ok()?;
+            let filed = shop.importable.contains(&id)
+                && shop.sandbox.order_status(id) == Some(MANUAL_VERIFICATION);
+            filed.then(|| (id, r.reasons.iter().map(|x| x.label()).collect()))
+        })
+        .collect()
+}
+
+/// Over every shop: how many importable orders are excepted ([`excepted`]), and how many of
+/// them carry each reason label.
+pub async fn excepted_summary(shops: &[Shop]) -> (usize, BTreeMap<String, usize>) {
+    let mut count = 0;
+    let mut labels: BTreeMap<String, usize> = BTreeMap::new();
+    for s in shops {
+        for reasons in excepted(s).await.into_values() {
+            count += 1;
+            for l in reasons.into_iter().collect::<BTreeSet<_>>() {
+                *labels.entry(l).or_default() += 1;
+            }
+        }
+    }
+    (count, labels)
+}
+
+/// Whether every shop's importable orders are settled: in its ERP, or excepted
+/// ([`excepted`]).
 pub async fn all_posted(shops: &[Shop]) -> bool {
     for s in shops {
         if reconcile(s).await.0 > 0 {
@@ -438,7 +488,8 @@ pub async fn all_posted(shops: &[Shop]) -> bool {
 }
 
 /// Whether every shop's importable orders have left the importable status (the engine
-/// moves each to the downloaded status once its document and receipts are posted).
+/// moves each to the downloaded status once its document and receipts are posted, or to
+/// the error status once it is in the exception queue).
 pub fn all_downloaded(shops: &[Shop]) -> bool {
     shops.iter().all(|s| {
         s.importable
