@@ -69,6 +69,31 @@ fn a_status_map_naming_an_unknown_status_names_the_key() {
     assert!(e.to_string().contains("Shippd"), "{e}");
 }
 
+/// The tax map's values are read as tax areas: an empty code, or a table with an unknown key,
+/// is refused when the file is read, naming the entry.
+#[test]
+fn a_bad_tax_map_value_names_the_zone() {
+    for bad in [
+        "\"CA State Tax\" = \"\"",
+        "\"CA State Tax\" = { area = \"US-CA\", code = \"CA\", rate = 7 }",
+    ] {
+        let text = EXAMPLE.replace("\"CA State Tax\" = \"CA\"", bad);
+        assert_ne!(text, EXAMPLE);
+        let e = Settings::from_toml_str(&text).unwrap_err().to_string();
+        assert!(e.contains("tax_map"), "{bad}: {e}");
+        assert!(e.contains("CA State Tax"), "{bad}: {e}");
+    }
+    let two = EXAMPLE.replace(
+        "\"CA State Tax\" = \"CA\"",
+        "\"CA State Tax\" = { area = \"US-CA\", code = \"CA\" }",
+    );
+    let s = Settings::from_toml_str(&two).unwrap();
+    assert_eq!(
+        s.tax_map["CA State Tax"].area_and_code(),
+        (Some("US-CA"), "CA")
+    );
+}
+
 #[test]
 fn bad_values_name_the_key_and_value() {
     for (from, to, key) in [

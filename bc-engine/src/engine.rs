@@ -750,17 +750,7 @@ pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testing::{test_settings, MemoryLedger, MemoryStorefront};
-    use crate::MemoryStateStore;
-
-    fn engine() -> Engine {
-        Engine::new(
-            Arc::new(MemoryStorefront::new()),
-            Arc::new(MemoryLedger::new()),
-            Arc::new(MemoryStateStore::new()),
-            test_settings(""),
-        )
-    }
+    use crate::testing::memory_engine as engine;
 
     #[tokio::test]
     async fn the_lock_map_stays_bounded_and_keeps_the_locks_in_use() {

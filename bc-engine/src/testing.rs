@@ -121,6 +121,18 @@ pub fn test_settings(extra: &str) -> Settings {
     }
 }
 
+/// An engine over an empty in-memory storefront, ledger and state, on [`test_settings`]
+/// (the crate's own unit tests).
+#[cfg(test)]
+pub(crate) fn memory_engine() -> crate::Engine {
+    crate::Engine::new(
+        Arc::new(MemoryStorefront::new()),
+        Arc::new(MemoryLedger::new()),
+        Arc::new(crate::MemoryStateStore::new()),
+        test_settings(""),
+    )
+}
+
 fn t0() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 1, 5, 12, 0, 0)
         .single()

@@ -571,22 +571,10 @@ pub(crate) fn placeholder_client(plan: &ClientPlan) -> ClientRef {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
-
     use bc_core::{ClientKey, ClientRef, ItemKey, LedgerRef, NewItem, Sku};
 
     use crate::engine::LOOKUP_CACHE_CAP;
-    use crate::testing::{test_settings, MemoryLedger, MemoryStorefront};
-    use crate::{Engine, MemoryStateStore};
-
-    fn engine() -> Engine {
-        Engine::new(
-            Arc::new(MemoryStorefront::new()),
-            Arc::new(MemoryLedger::new()),
-            Arc::new(MemoryStateStore::new()),
-            test_settings(""),
-        )
-    }
+    use crate::testing::memory_engine as engine;
 
     #[test]
     fn the_lookup_caches_stay_bounded_over_many_clients_and_items() {
